@@ -1,0 +1,42 @@
+# Shared helpers for integration tests (sourced). Every test gets a private
+# temp dir, random free loopback ports, and a trap that kills what it started.
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+SWARMTOP=${SWARMTOP:-$ROOT/build/asan/swarmtop}
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/swarmtop-test.XXXXXX)
+export XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# Remember a background pid for cleanup.
+track() { PIDS="$PIDS $1"; }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Wait until something listens on 127.0.0.1:$1 (at most $2 seconds, default 10).
+wait_port() {
+	n=$(( ${2:-10} * 10 ))
+	while [ $n -gt 0 ]; do
+		$PY -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	echo "nothing listens on port $1" >&2; return 1
+}
+
+# Fail the test with a message.
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+# Assert: $1 op $3 numerically, with a message.
+check() { [ "$1" "$2" "$3" ] || die "$4 (got $1, want $2 $3)"; }
