@@ -1,0 +1,119 @@
+/*
+ * view.h: the UI state the views read, and the view entry points.
+ *
+ * A view is a pure function: view_X_draw(model, ui, rect, canvas) lays out a
+ * region of the screen from the model and the UI state. Views never change
+ * the model; the only state they touch is the scratch fields of UiState that
+ * say what they drew (row lists for selection, scroll clamps), so that the
+ * key handlers can act on what the operator sees.
+ *
+ * Pure: no I/O, no clock (ui->now_ms is the time to draw at).
+ */
+#ifndef SWARMTOP_VIEW_H
+#define SWARMTOP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "swarmtop/canvas.h"
+#include "swarmtop/model.h"
+#include "swarmtop/usage.h"
+
+typedef enum ViewId {
+	VIEW_AGENTS,
+	VIEW_GRAPH,
+	VIEW_TOKENS,
+	VIEW_CORES,
+	VIEW_LOG,
+	VIEW_COMMANDS,
+	VIEW_HELP,
+	VIEW_COUNT
+} ViewId;
+
+extern const char *const view_names[VIEW_COUNT];
+
+typedef enum AgentColumn {
+	ACOL_NAME,
+	ACOL_STATE,
+	ACOL_TASK,
+	ACOL_TOKENS,
+	ACOL_COST,
+	ACOL_CPU,
+	ACOL_AGE,
+	ACOL_MESSAGE,
+	ACOL_COUNT
+} AgentColumn;
+
+#define UI_FILTER_MAX 128
+
+typedef struct UiState {
+	int64_t now_ms;            /* the time to draw at (wall clock live, position in replay) */
+	ViewId view;
+	int runtime;               /* selected runtime, -1 = all */
+	/* Agents view */
+	int sel_agent;             /* index in model->agents, -1 none */
+	int agents_scroll;
+	AgentColumn sort_col;
+	bool sort_desc;
+	char filter[UI_FILTER_MAX];  /* "" none; leading '!' inverts */
+	int64_t stuck_ms;          /* working with no event this long = stuck */
+	/* Graph view */
+	int sel_task;              /* index in model->tasks, -1 none */
+	int graph_agent;           /* restrict the graph to an agent, -1 = whole runtime */
+	int pan_x, pan_y;
+	bool collapse_done;        /* collapse finished subtrees */
+	bool graph_list;           /* tree/list fallback */
+	/* Tokens view */
+	int tokens_scroll;
+	bool tokens_by_model;
+	/* Cores view */
+	int threads_scroll;
+	/* Log view */
+	int log_scroll;            /* lines up from the newest; 0 = following */
+	bool log_follow;
+	int log_min_level;         /* LogLevel */
+	char log_search[UI_FILTER_MAX];
+	int log_agent;             /* -1 all */
+	/* Commands view */
+	int commands_scroll;
+	/* tagging (Space): agent indexes */
+	unsigned char *tagged_agents;   /* model->nagents flags, may be NULL */
+	size_t ntagged_cap;
+	/* environment */
+	const PriceTable *prices;
+	bool demo;                 /* connected to the embedded demo */
+	bool read_only;
+	bool replay;
+	const char *replay_status; /* e.g. "REPLAY 12:03:44 ▶ 4x", NULL when live */
+	double replay_pos;         /* 0..1 position for the bar */
+	const char *status_msg;    /* bottom status line, NULL none */
+	bool status_is_error;
+	/* scratch, written by views: the rows they drew, in order */
+	int *rows;                 /* indexes into model arrays */
+	size_t nrows, rows_cap;
+} UiState;
+
+/* Zero a UiState with sensible defaults. */
+void ui_state_init(UiState *ui);
+
+/* Free what a UiState owns (rows, tags). */
+void ui_state_free(UiState *ui);
+
+/* The header band: runtimes, totals, core meters, clock. Returns rows used (it sizes itself
+ * to fit r.w; r.h is the maximum). */
+int view_header_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+
+/* The body of each view. */
+void view_agents_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+void view_graph_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+void view_tokens_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+void view_cores_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+void view_log_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+void view_commands_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
+
+/* The ordered agent rows the Agents view shows (tree by parent, attention first, sort,
+ * filter) into ui->rows. Returns the count. */
+size_t view_agents_rows(const Model *m, UiState *ui);
+
+#endif
