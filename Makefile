@@ -44,6 +44,19 @@ ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -Werror \
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
 SRCS       := $(wildcard src/*.c)
+THEMES     := $(sort $(wildcard themes/*.theme))
+# Files compiled into the binary (themes, default prices): build/<mode>/builtin.c.
+EMBED = { echo '/* Generated from themes/ and docs/prices by the Makefile. Do not edit. */'; \
+	  echo '\#include "swarmtop/builtin.h"'; echo '\#include <string.h>'; \
+	  echo 'const char builtin_prices[] ='; $(call cstr,docs/prices); echo ';'; \
+	  echo 'const BuiltinFile builtin_themes[] = {'; \
+	  for f in $(THEMES); do n=$$(basename $$f .theme); echo "{ \"$$n\","; $(call cstr,$$f); echo '},'; done; \
+	  echo '{ 0, 0 } };'; echo 'const size_t builtin_themes_count = $(words $(THEMES));'; \
+	  echo 'const char *builtin_theme(const char *name) {'; \
+	  echo '	for (size_t i = 0; i < builtin_themes_count; i++)'; \
+	  echo '		if (strcmp(builtin_themes[i].name, name) == 0) return builtin_themes[i].text;'; \
+	  echo '	return NULL; }'; }
+cstr = { [ -f $(1) ] && sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(1) || true; echo '""'; }
 IO_SRCS    := $(filter $(addprefix src/,$(addsuffix .c,$(IO_MODULES))),$(SRCS))
 PURE_SRCS  := $(filter-out $(IO_SRCS),$(SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -103,7 +116,17 @@ build/release/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $(PKG_CFLAGS) -DSWARMTOP_DATADIR='"$(PREFIX)/share/swarmtop"' -c $< -o $@
 
-build/release/libswarmtop_pure.a: $(patsubst src/%.c,build/release/%.o,$(PURE_SRCS))
+build/%/builtin.c: $(THEMES) $(wildcard docs/prices) Makefile
+	@mkdir -p $(@D)
+	@$(EMBED) > $@
+
+build/release/builtin.o: build/release/builtin.c
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+
+build/asan/builtin.o: build/asan/builtin.c
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+build/release/libswarmtop_pure.a: build/release/builtin.o $(patsubst src/%.c,build/release/%.o,$(PURE_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -115,7 +138,7 @@ build/asan/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) $(PKG_CFLAGS) -DSWARMTOP_DATADIR='"$(CURDIR)"' -c $< -o $@
 
-build/asan/libswarmtop_pure.a: $(patsubst src/%.c,build/asan/%.o,$(PURE_SRCS))
+build/asan/libswarmtop_pure.a: build/asan/builtin.o $(patsubst src/%.c,build/asan/%.o,$(PURE_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
