@@ -1,0 +1,873 @@
+/*
+ * proto.c: protocol v1 on the wire. Owns the decoding of one runtime -> client
+ * message (bytes -> validated Event) and the encoding of client -> runtime
+ * messages (subscribe, command).
+ *
+ * Validation is table-driven: each message type is described by a FieldSpec
+ * table (key, kind, required, where the value goes in the Event); one walker
+ * validates and copies any table, so snapshot items go through exactly the
+ * same validators as the single events.
+ *
+ * Pure: must not do I/O, read the clock, keep global state or sanitize text
+ * (sanitizing happens where text meets a terminal). Every byte is hostile:
+ * numbers are checked for integrality and range (never cJSON's valueint),
+ * strings are truncated at UTF-8 boundaries to the spec's limits.
+ */
+#include "swarmtop/proto.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "swarmtop/sanitize.h"
+
+/* Enum fields are stored through an int. */
+_Static_assert(sizeof(AgentStatus) == sizeof(int), "enum size");
+_Static_assert(sizeof(TaskStatus) == sizeof(int), "enum size");
+
+/* Utilization values up to this much above 1.0 are rounding noise: clamped to 1. */
+#define PROTO_UTIL_SLACK 1.05
+/* Integers must be strictly inside (-2^53, 2^53): every such value is exact in a double. */
+#define PROTO_INT_LIMIT 9007199254740992.0
+
+typedef enum FieldKind {
+	F_ID,        /* string, 1..EVENT_ID_MAX bytes (truncated) */
+	F_NAME,      /* string, truncated to EVENT_NAME_MAX */
+	F_TEXT,      /* string, truncated to EVENT_TEXT_MAX */
+	F_UINT,      /* integer >= 0 */
+	F_BOOL,      /* true / false */
+	F_MONEY,     /* finite number >= 0 */
+	F_UTIL,      /* number 0..1 (tiny overshoot clamped) */
+	F_ENUM,      /* string from a name table */
+	F_OBJECT,    /* nested object, same destination struct */
+	F_IDLIST,    /* array of ids -> const char ** + count */
+	F_CAPS,      /* array of action names -> CAP_BIT mask */
+	F_UTILLIST,  /* array of utilizations -> const double * + count */
+	F_OBJLIST,   /* array of objects -> element array + count */
+	F_KIND_COUNT
+} FieldKind;
+
+typedef struct ObjSpec ObjSpec;
+
+typedef struct FieldSpec {
+	const char *key;
+	FieldKind kind;
+	bool required;
+	bool nullable;            /* JSON null is a value (sets `has`, pointer NULL) */
+	size_t off;               /* destination offset in the struct */
+	size_t count_off;         /* list kinds: offset of the size_t count */
+	unsigned has;             /* presence bit, or 0 */
+	const char *const *names; /* F_ENUM: name table */
+	int nnames;
+	size_t max;               /* list kinds: items kept (0: all) */
+	size_t elem_size;         /* F_OBJLIST: size of one element */
+	const ObjSpec *sub;       /* F_OBJECT, F_OBJLIST */
+} FieldSpec;
+
+struct ObjSpec {
+	const FieldSpec *fields;
+	size_t nfields;
+	size_t has_off;           /* offset of `unsigned has`, or NO_HAS */
+};
+
+#define NO_HAS ((size_t)-1)
+#define SPEC(arr, hasoff) { (arr), sizeof(arr) / sizeof((arr)[0]), (hasoff) }
+
+typedef struct Ctx {
+	Arena *arena;
+	char *err;
+	const char *evname;
+} Ctx;
+
+/* ---- field tables ---- */
+
+#define ENUMF(tbl, cnt) .kind = F_ENUM, .names = (tbl), .nnames = (cnt)
+
+static const FieldSpec runtime_fields[] = {
+	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvHello, id) },
+	{ .key = "instance", .kind = F_ID, .required = true, .off = offsetof(EvHello, instance) },
+	{ .key = "name", .kind = F_NAME, .off = offsetof(EvHello, name) },
+	{ .key = "host", .kind = F_NAME, .off = offsetof(EvHello, host) },
+	{ .key = "lang", .kind = F_NAME, .off = offsetof(EvHello, lang) },
+	{ .key = "lang_version", .kind = F_NAME, .off = offsetof(EvHello, lang_version) },
+	{ .key = "pid", .kind = F_UINT, .off = offsetof(EvHello, pid), .has = HAS_PID },
+	{ .key = "cores", .kind = F_UINT, .off = offsetof(EvHello, cores), .has = HAS_CORES },
+	{ .key = "free_threaded", .kind = F_BOOL, .off = offsetof(EvHello, free_threaded),
+	  .has = HAS_FREE_THREADED },
+	{ .key = "started_ts", .kind = F_UINT, .off = offsetof(EvHello, started_ts),
+	  .has = HAS_STARTED_TS },
+};
+static const ObjSpec runtime_spec = SPEC(runtime_fields, offsetof(EvHello, has));
+
+static const FieldSpec hello_fields[] = {
+	{ .key = "proto", .kind = F_UINT, .off = offsetof(EvHello, proto) },
+	{ .key = "runtime", .kind = F_OBJECT, .required = true, .sub = &runtime_spec },
+	{ .key = "capabilities", .kind = F_CAPS, .required = true,
+	  .off = offsetof(EvHello, capabilities) },
+	{ .key = "last_seq", .kind = F_UINT, .required = true, .off = offsetof(EvHello, last_seq) },
+};
+
+static const FieldSpec agent_item_fields[] = {
+	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvAgent, id) },
+	{ .key = "name", .kind = F_NAME, .off = offsetof(EvAgent, name) },
+	{ .key = "role", .kind = F_NAME, .off = offsetof(EvAgent, role) },
+	{ .key = "model", .kind = F_NAME, .off = offsetof(EvAgent, model) },
+	{ .key = "parent", .kind = F_ID, .nullable = true, .off = offsetof(EvAgent, parent),
+	  .has = HAS_PARENT },
+	{ ENUMF(agent_status_names, AGENT_STATUS_COUNT), .key = "status",
+	  .off = offsetof(EvAgent, status), .has = HAS_STATUS },
+};
+static const ObjSpec agent_item_spec = SPEC(agent_item_fields, offsetof(EvAgent, has));
+
+static const FieldSpec agent_fields[] = {
+	{ .key = "agent", .kind = F_OBJECT, .required = true, .sub = &agent_item_spec },
+};
+
+static const FieldSpec task_item_fields[] = {
+	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvTask, id) },
+	{ .key = "agent", .kind = F_ID, .off = offsetof(EvTask, agent) },
+	{ .key = "name", .kind = F_NAME, .off = offsetof(EvTask, name) },
+	{ .key = "kind", .kind = F_NAME, .off = offsetof(EvTask, kind) },
+	{ ENUMF(task_status_names, TASK_STATUS_COUNT), .key = "status",
+	  .off = offsetof(EvTask, status), .has = HAS_STATUS },
+	{ .key = "deps", .kind = F_IDLIST, .off = offsetof(EvTask, deps),
+	  .count_off = offsetof(EvTask, ndeps), .has = HAS_DEPS, .max = EVENT_MAX_DEPS },
+	{ .key = "parent", .kind = F_ID, .nullable = true, .off = offsetof(EvTask, parent),
+	  .has = HAS_PARENT },
+	{ .key = "attempt", .kind = F_UINT, .off = offsetof(EvTask, attempt), .has = HAS_ATTEMPT },
+	{ .key = "error", .kind = F_TEXT, .nullable = true, .off = offsetof(EvTask, error),
+	  .has = HAS_ERROR },
+	{ .key = "input", .kind = F_TEXT, .off = offsetof(EvTask, input), .has = HAS_INPUT },
+	{ .key = "output", .kind = F_TEXT, .off = offsetof(EvTask, output), .has = HAS_OUTPUT },
+};
+static const ObjSpec task_item_spec = SPEC(task_item_fields, offsetof(EvTask, has));
+
+static const FieldSpec task_fields[] = {
+	{ .key = "task", .kind = F_OBJECT, .required = true, .sub = &task_item_spec },
+};
+
+static const FieldSpec usage_fields[] = {
+	{ .key = "agent", .kind = F_ID, .off = offsetof(EvUsage, agent) },
+	{ .key = "task", .kind = F_ID, .off = offsetof(EvUsage, task) },
+	{ .key = "provider", .kind = F_NAME, .off = offsetof(EvUsage, provider) },
+	{ .key = "model", .kind = F_NAME, .off = offsetof(EvUsage, model) },
+	{ .key = "input_tokens", .kind = F_UINT, .required = true,
+	  .off = offsetof(EvUsage, input_tokens), .has = HAS_INPUT },
+	{ .key = "output_tokens", .kind = F_UINT, .required = true,
+	  .off = offsetof(EvUsage, output_tokens), .has = HAS_OUTPUT },
+	{ .key = "cache_read_tokens", .kind = F_UINT, .off = offsetof(EvUsage, cache_read_tokens) },
+	{ .key = "cache_write_tokens", .kind = F_UINT,
+	  .off = offsetof(EvUsage, cache_write_tokens) },
+	{ .key = "reasoning_tokens", .kind = F_UINT, .off = offsetof(EvUsage, reasoning_tokens) },
+	{ .key = "cost_usd", .kind = F_MONEY, .off = offsetof(EvUsage, cost_usd), .has = HAS_COST },
+};
+static const ObjSpec usage_item_spec = SPEC(usage_fields, offsetof(EvUsage, has));
+
+static const FieldSpec thread_fields[] = {
+	{ .key = "tid", .kind = F_UINT, .required = true, .off = offsetof(EvThread, tid) },
+	{ .key = "name", .kind = F_NAME, .off = offsetof(EvThread, name) },
+	{ .key = "agent", .kind = F_ID, .off = offsetof(EvThread, agent) },
+	{ .key = "task", .kind = F_ID, .off = offsetof(EvThread, task) },
+	{ .key = "core", .kind = F_UINT, .off = offsetof(EvThread, core), .has = HAS_CORE },
+	{ .key = "cpu", .kind = F_UTIL, .off = offsetof(EvThread, cpu), .has = HAS_CPU },
+};
+static const ObjSpec thread_spec = SPEC(thread_fields, offsetof(EvThread, has));
+
+static const FieldSpec threads_fields[] = {
+	{ .key = "interval_ms", .kind = F_UINT, .off = offsetof(EvThreads, interval_ms),
+	  .has = HAS_INTERVAL },
+	{ .key = "cores", .kind = F_UTILLIST, .off = offsetof(EvThreads, cores),
+	  .count_off = offsetof(EvThreads, ncores), .max = EVENT_MAX_CORES },
+	{ .key = "threads", .kind = F_OBJLIST, .off = offsetof(EvThreads, threads),
+	  .count_off = offsetof(EvThreads, nthreads), .max = EVENT_MAX_THREADS,
+	  .elem_size = sizeof(EvThread), .sub = &thread_spec },
+};
+
+static const FieldSpec message_fields[] = {
+	{ ENUMF(message_role_names, ROLE_COUNT), .key = "role", .required = true,
+	  .off = offsetof(EvMessage, role) },
+	{ .key = "text", .kind = F_TEXT, .required = true, .off = offsetof(EvMessage, text) },
+	{ .key = "agent", .kind = F_ID, .off = offsetof(EvMessage, agent) },
+	{ .key = "task", .kind = F_ID, .off = offsetof(EvMessage, task) },
+	{ .key = "id", .kind = F_ID, .off = offsetof(EvMessage, id) },
+};
+
+static const FieldSpec log_fields[] = {
+	{ ENUMF(log_level_names, LOG_LEVEL_COUNT), .key = "level", .required = true,
+	  .off = offsetof(EvLog, level) },
+	{ .key = "text", .kind = F_TEXT, .required = true, .off = offsetof(EvLog, text) },
+	{ .key = "agent", .kind = F_ID, .off = offsetof(EvLog, agent) },
+	{ .key = "task", .kind = F_ID, .off = offsetof(EvLog, task) },
+};
+
+static const FieldSpec ack_fields[] = {
+	{ .key = "command", .kind = F_ID, .required = true, .off = offsetof(EvAck, command) },
+	{ ENUMF(ack_status_names, ACK_STATUS_COUNT), .key = "status", .required = true,
+	  .off = offsetof(EvAck, status) },
+	{ .key = "error", .kind = F_TEXT, .off = offsetof(EvAck, error) },
+};
+
+static const FieldSpec snapshot_fields[] = {
+	{ .key = "agents", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, agents),
+	  .count_off = offsetof(EvSnapshot, nagents), .elem_size = sizeof(EvAgent),
+	  .sub = &agent_item_spec },
+	{ .key = "tasks", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, tasks),
+	  .count_off = offsetof(EvSnapshot, ntasks), .elem_size = sizeof(EvTask),
+	  .sub = &task_item_spec },
+	{ .key = "usage", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, usage),
+	  .count_off = offsetof(EvSnapshot, nusage), .elem_size = sizeof(EvUsage),
+	  .sub = &usage_item_spec },
+};
+
+/* Top-level table per event type; EV_UNKNOWN has none. */
+static const ObjSpec event_specs[EV_COUNT] = {
+	[EV_HELLO] = SPEC(hello_fields, offsetof(EvHello, has)),
+	[EV_AGENT] = SPEC(agent_fields, NO_HAS),
+	[EV_TASK] = SPEC(task_fields, NO_HAS),
+	[EV_USAGE] = SPEC(usage_fields, offsetof(EvUsage, has)),
+	[EV_THREADS] = SPEC(threads_fields, offsetof(EvThreads, has)),
+	[EV_MESSAGE] = SPEC(message_fields, NO_HAS),
+	[EV_LOG] = SPEC(log_fields, NO_HAS),
+	[EV_ACK] = SPEC(ack_fields, NO_HAS),
+	[EV_SNAPSHOT] = SPEC(snapshot_fields, NO_HAS),
+};
+
+/* String limits per string kind. */
+static const size_t kind_max_len[F_KIND_COUNT] = {
+	[F_ID] = EVENT_ID_MAX, [F_NAME] = EVENT_NAME_MAX, [F_TEXT] = EVENT_TEXT_MAX,
+};
+
+/* ---- helpers ---- */
+
+/* Write "<event>: <message>" into the context's error buffer; returns false. */
+__attribute__((format(printf, 2, 3)))
+static bool fail(Ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(c->err, PROTO_ERR_MAX, "%s: ", c->evname);
+
+	if (n < 0 || n >= PROTO_ERR_MAX)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, PROTO_ERR_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Join a parent path and a key ("task" + "id" -> "task.id") into buf. */
+static const char *path_join(char *buf, size_t cap, const char *prefix, const char *key)
+{
+	snprintf(buf, cap, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+	return buf;
+}
+
+/* Copy at most 32 printable ASCII bytes of a hostile string for an error message. */
+static void printable_excerpt(const char *s, char *out, size_t cap)
+{
+	size_t i = 0;
+
+	for (; *s != '\0' && i + 1 < cap && i < 32; s++)
+		out[i++] = (*s >= 0x20 && *s < 0x7f && *s != '"') ? *s : '?';
+	out[i] = '\0';
+}
+
+/* Read an exact integer in (-2^53, 2^53) from a JSON number; false if not one. */
+static bool json_int(const cJSON *it, int64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it))
+		return false;
+	d = it->valuedouble;
+	/* NaN fails both comparisons; the range check makes the cast defined. */
+	if (!(d > -PROTO_INT_LIMIT && d < PROTO_INT_LIMIT))
+		return false;
+	if ((double)(int64_t)d != d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+/* Read a utilization: 0..1, values in (1, 1.05] clamped to 1; false otherwise. */
+static bool json_util(const cJSON *it, double *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it))
+		return false;
+	d = it->valuedouble;
+	if (!(d >= 0.0 && d <= PROTO_UTIL_SLACK))
+		return false;
+	*out = d > 1.0 ? 1.0 : d;
+	return true;
+}
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t cut;
+
+	if (len <= max)
+		return len;
+	cut = max;
+	/* Back off continuation bytes so the cut lands on a sequence start. */
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80 && max - cut < 4)
+		cut--;
+	return cut;
+}
+
+/* Copy a JSON string into the arena, truncated to max bytes at a UTF-8 boundary. */
+static const char *copy_str(Ctx *c, const cJSON *it, size_t max)
+{
+	const char *s = it->valuestring;
+	size_t len = strlen(s);
+	char *p = arena_strndup(c->arena, s, utf8_cut(s, len, max));
+
+	if (p == NULL)
+		fail(c, "out of memory");
+	return p;
+}
+
+/* Store a pointer-sized value at an offset of a destination struct. */
+static void put_ptr(void *base, size_t off, const void *p)
+{
+	memcpy((char *)base + off, &p, sizeof(p));
+}
+
+/* Store a size_t at an offset of a destination struct. */
+static void put_size(void *base, size_t off, size_t n)
+{
+	memcpy((char *)base + off, &n, sizeof(n));
+}
+
+static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
+                          const char *prefix);
+
+/* Decode an array of identifiers (deps): items must be non-empty strings. */
+static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+                          const char *path)
+{
+	int total = cJSON_GetArraySize(it);
+	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	const char **v;
+	const cJSON *e;
+
+	if (f->max && n > f->max)
+		n = f->max;
+	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return fail(c, "out of memory");
+	cJSON_ArrayForEach(e, it) {
+		if (i == n)
+			break;
+		if (!cJSON_IsString(e) || e->valuestring == NULL || e->valuestring[0] == '\0')
+			return fail(c, "'%s[%zu]' must be a non-empty string", path, i);
+		if ((v[i++] = copy_str(c, e, EVENT_ID_MAX)) == NULL)
+			return false;
+	}
+	put_ptr(base, f->off, v);
+	put_size(base, f->count_off, n);
+	return true;
+}
+
+/* Decode the capabilities array into a CAP_BIT mask; unknown names are ignored. */
+static bool decode_caps(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+                        const char *path)
+{
+	unsigned mask = 0;
+	size_t i = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, it) {
+		if (!cJSON_IsString(e) || e->valuestring == NULL)
+			return fail(c, "'%s[%zu]' must be a string", path, i);
+		int a = event_name_lookup(command_action_names, ACTION_COUNT, e->valuestring);
+		if (a >= 0)
+			mask |= CAP_BIT(a);
+		i++;
+	}
+	memcpy((char *)base + f->off, &mask, sizeof(mask));
+	return true;
+}
+
+/* Decode an array of utilizations (threads.cores). */
+static bool decode_utillist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+                            const char *path)
+{
+	int total = cJSON_GetArraySize(it);
+	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	double *v;
+	const cJSON *e;
+
+	if (f->max && n > f->max)
+		n = f->max;
+	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return fail(c, "out of memory");
+	cJSON_ArrayForEach(e, it) {
+		if (i == n)
+			break;
+		if (!json_util(e, &v[i]))
+			return fail(c, "'%s[%zu]' must be a number in 0..1", path, i);
+		i++;
+	}
+	put_ptr(base, f->off, v);
+	put_size(base, f->count_off, n);
+	return true;
+}
+
+/* Decode an array of objects, each through the element's own table. */
+static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+                           const char *path)
+{
+	int total = cJSON_GetArraySize(it);
+	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	char *v, elem_path[160];
+	const cJSON *e;
+
+	if (f->max && n > f->max)
+		n = f->max;
+	if (n > SIZE_MAX / f->elem_size - 1)
+		return fail(c, "'%s' is too long", path);
+	v = arena_alloc(c->arena, (n ? n : 1) * f->elem_size);
+	if (v == NULL)
+		return fail(c, "out of memory");
+	memset(v, 0, (n ? n : 1) * f->elem_size);
+	cJSON_ArrayForEach(e, it) {
+		if (i == n)
+			break;
+		snprintf(elem_path, sizeof(elem_path), "%s[%zu]", path, i);
+		if (!cJSON_IsObject(e))
+			return fail(c, "'%s' must be an object", elem_path);
+		if (!decode_object(c, e, f->sub, v + i * f->elem_size, elem_path))
+			return false;
+		i++;
+	}
+	put_ptr(base, f->off, v);
+	put_size(base, f->count_off, n);
+	return true;
+}
+
+/* Validate one present, non-null field and store it; false (err set) when invalid. */
+static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+                         const char *prefix)
+{
+	char *dst = (char *)base + f->off;
+	char pbuf[128];
+	/* The field's path is only built when it is needed (errors, nested values). */
+#define PATH() path_join(pbuf, sizeof(pbuf), prefix, f->key)
+	int64_t iv;
+	double dv;
+
+	switch (f->kind) {
+	case F_ID:
+	case F_NAME:
+	case F_TEXT: {
+		if (!cJSON_IsString(it) || it->valuestring == NULL)
+			return fail(c, "'%s' must be a string", PATH());
+		if (f->kind == F_ID && f->required && it->valuestring[0] == '\0')
+			return fail(c, "'%s' must not be empty", PATH());
+		if (it->valuestring[0] == '\0' && f->kind == F_ID) {
+			put_ptr(base, f->off, NULL);   /* optional id "": same as null */
+			return true;
+		}
+		const char *s = copy_str(c, it, kind_max_len[f->kind]);
+		if (s == NULL)
+			return false;
+		put_ptr(base, f->off, s);
+		return true;
+	}
+	case F_UINT:
+		if (!json_int(it, &iv) || iv < 0)
+			return fail(c, "'%s' must be a non-negative integer", PATH());
+		memcpy(dst, &iv, sizeof(iv));
+		return true;
+	case F_BOOL:
+		if (!cJSON_IsBool(it))
+			return fail(c, "'%s' must be true or false", PATH());
+		*(bool *)dst = cJSON_IsTrue(it);
+		return true;
+	case F_MONEY:
+		if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0.0 && it->valuedouble < 1e15))
+			return fail(c, "'%s' must be a non-negative number", PATH());
+		dv = it->valuedouble;
+		memcpy(dst, &dv, sizeof(dv));
+		return true;
+	case F_UTIL:
+		if (!json_util(it, &dv))
+			return fail(c, "'%s' must be a number in 0..1", PATH());
+		memcpy(dst, &dv, sizeof(dv));
+		return true;
+	case F_ENUM: {
+		char ex[40];
+		if (!cJSON_IsString(it) || it->valuestring == NULL)
+			return fail(c, "'%s' must be a string", PATH());
+		int v = event_name_lookup(f->names, f->nnames, it->valuestring);
+		if (v < 0) {
+			printable_excerpt(it->valuestring, ex, sizeof(ex));
+			return fail(c, "'%s' has unknown value \"%s\"", PATH(), ex);
+		}
+		memcpy(dst, &v, sizeof(v));
+		return true;
+	}
+	case F_OBJECT:
+		if (!cJSON_IsObject(it))
+			return fail(c, "'%s' must be an object", PATH());
+		return decode_object(c, it, f->sub, base, PATH());
+	case F_IDLIST:
+	case F_CAPS:
+	case F_UTILLIST:
+	case F_OBJLIST:
+		if (!cJSON_IsArray(it))
+			return fail(c, "'%s' must be an array", PATH());
+		if (f->kind == F_IDLIST)
+			return decode_idlist(c, it, f, base, PATH());
+		if (f->kind == F_CAPS)
+			return decode_caps(c, it, f, base, PATH());
+		if (f->kind == F_UTILLIST)
+			return decode_utillist(c, it, f, base, PATH());
+		return decode_objlist(c, it, f, base, PATH());
+	case F_KIND_COUNT:
+		break;
+	}
+	return fail(c, "'%s' has an unsupported field kind", PATH());
+#undef PATH
+}
+
+/* Walk a field table over one JSON object, storing into base. */
+static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
+                          const char *prefix)
+{
+	unsigned has = 0;
+	char path[128];
+
+	for (size_t i = 0; i < spec->nfields; i++) {
+		const FieldSpec *f = &spec->fields[i];
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, f->key);
+
+		if (it == NULL || cJSON_IsNull(it)) {
+			if (f->required) {
+				path_join(path, sizeof(path), prefix, f->key);
+				return fail(c, "'%s' is missing", path);
+			}
+			if (it != NULL && f->nullable) {
+				put_ptr(base, f->off, NULL);
+				has |= f->has;
+			}
+			continue;
+		}
+		if (!decode_field(c, it, f, base, prefix))
+			return false;
+		has |= f->has;
+	}
+	if (spec->has_off != NO_HAS) {
+		unsigned old;
+		memcpy(&old, (char *)base + spec->has_off, sizeof(old));
+		old |= has;
+		memcpy((char *)base + spec->has_off, &old, sizeof(old));
+	}
+	return true;
+}
+
+/* Decode the envelope (seq, ts) of a non-hello event; lenient for unknown types. */
+static bool decode_envelope(Ctx *c, const cJSON *root, Event *ev, bool strict)
+{
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "ts");
+	int64_t v;
+
+	if (seq == NULL || cJSON_IsNull(seq)) {
+		if (strict)
+			return fail(c, "'seq' is missing");
+	} else if (!json_int(seq, &v) || v < 1) {
+		if (strict)
+			return fail(c, "'seq' must be an integer >= 1");
+	} else {
+		ev->seq = v;
+	}
+	if (ts == NULL || cJSON_IsNull(ts)) {
+		if (strict)
+			return fail(c, "'ts' is missing");
+	} else if (!json_int(ts, &v) || v < 0) {
+		if (strict)
+			return fail(c, "'ts' must be a non-negative integer");
+	} else {
+		ev->ts = v;
+	}
+	return true;
+}
+
+/* Skip JSON whitespace from p up to end. */
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Decode one complete message of len bytes into ev, allocating from a. */
+ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char err[PROTO_ERR_MAX])
+{
+	char local_err[PROTO_ERR_MAX];
+	Ctx c = { .arena = a, .err = err ? err : local_err, .evname = "message" };
+	const char *end = NULL;
+	cJSON *root;
+	const cJSON *type;
+	ProtoResult rc = PROTO_REJECT;
+	int t;
+
+	memset(ev, 0, sizeof(*ev));
+	c.err[0] = '\0';
+	if (buf == NULL || len == 0) {
+		fail(&c, "empty message");
+		return PROTO_REJECT;
+	}
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	if (root == NULL) {
+		size_t at = (end != NULL && end >= buf && end <= buf + len) ? (size_t)(end - buf) : 0;
+		fail(&c, "invalid JSON at byte %zu", at);
+		return PROTO_REJECT;
+	}
+	if (end == NULL || skip_ws(end, buf + len) != buf + len) {
+		fail(&c, "trailing data after the JSON value at byte %zu",
+		     end ? (size_t)(end - buf) : len);
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		fail(&c, "not a JSON object");
+		goto out;
+	}
+	type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	if (type == NULL || cJSON_IsNull(type)) {
+		fail(&c, "'type' is missing");
+		goto out;
+	}
+	if (!cJSON_IsString(type) || type->valuestring == NULL || type->valuestring[0] == '\0') {
+		fail(&c, "'type' must be a non-empty string");
+		goto out;
+	}
+	t = event_name_lookup(event_type_names, EV_UNKNOWN, type->valuestring);
+	if (t < 0) {
+		/* Unknown type: skipped and counted by the caller; seq kept for gap tracking. */
+		ev->type = EV_UNKNOWN;
+		ev->type_name = copy_str(&c, type, EVENT_ID_MAX);
+		if (ev->type_name != NULL && decode_envelope(&c, root, ev, false))
+			rc = PROTO_OK;
+		goto out;
+	}
+	ev->type = (EventType)t;
+	ev->type_name = event_type_names[t];
+	c.evname = event_type_names[t];
+	if (t != EV_HELLO && !decode_envelope(&c, root, ev, true))
+		goto out;
+	if (!decode_object(&c, root, &event_specs[t], &ev->u, ""))
+		goto out;
+	if (t == EV_HELLO) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "proto");
+		if (p == NULL || cJSON_IsNull(p))
+			ev->u.hello.proto = PROTO_VERSION;
+		if (ev->u.hello.proto != PROTO_VERSION) {
+			fail(&c, "'proto' is %lld but this client speaks %d",
+			     (long long)ev->u.hello.proto, PROTO_VERSION);
+			goto out;
+		}
+	}
+	rc = PROTO_OK;
+out:
+	cJSON_Delete(root);
+	if (rc != PROTO_OK)
+		memset(ev, 0, sizeof(*ev));
+	return rc;
+}
+
+/* Guess the dialect from a connection's first message: UPPER_SNAKE type -> AG-UI. */
+ProtoDialect proto_sniff(const char *buf, size_t len)
+{
+	cJSON *root;
+	const cJSON *type;
+	ProtoDialect d = DIALECT_V1;
+
+	if (buf == NULL || len == 0)
+		return DIALECT_V1;
+	root = cJSON_ParseWithLengthOpts(buf, len, NULL, false);
+	if (root == NULL)
+		return DIALECT_V1;
+	type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	if (cJSON_IsString(type) && type->valuestring != NULL) {
+		const char *s = type->valuestring;
+		bool upper = s[0] >= 'A' && s[0] <= 'Z';
+		for (; upper && *s; s++)
+			upper = (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_';
+		if (upper)
+			d = DIALECT_AGUI;
+	}
+	cJSON_Delete(root);
+	return d;
+}
+
+/* Encode {"type":"subscribe","since":N}; returns bytes written or -1. */
+int proto_encode_subscribe(long long since, char *out, size_t cap)
+{
+	int n;
+
+	if (out == NULL || cap == 0 || since < 0)
+		return -1;
+	n = snprintf(out, cap, "{\"type\":\"subscribe\",\"since\":%lld}", since);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	return n;
+}
+
+typedef struct Out {
+	char *p;
+	size_t cap, len;
+	bool overflow;
+} Out;
+
+/* Append n raw bytes to an Out buffer, keeping room for the NUL. */
+static void out_put(Out *o, const char *s, size_t n)
+{
+	if (o->overflow || n >= o->cap - o->len) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+/* Append a NUL-terminated string to an Out buffer. */
+static void out_str(Out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+/* Append s as a JSON string literal: escaped, invalid UTF-8 replaced by U+FFFD. */
+static void out_json_string(Out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(s), i = 0;
+
+	out_put(o, "\"", 1);
+	while (i < len) {
+		unsigned char ch = (unsigned char)s[i];
+		uint32_t cp;
+		int n;
+
+		if (ch == '"' || ch == '\\') {
+			char esc[2] = { '\\', (char)ch };
+			out_put(o, esc, 2);
+			i++;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			out_put(o, esc, 6);
+			i++;
+			continue;
+		}
+		if (ch < 0x80) {
+			out_put(o, (const char *)&s[i], 1);
+			i++;
+			continue;
+		}
+		n = sanitize_utf8_decode(s + i, len - i, &cp);
+		if (cp == 0xFFFD && n == 1)
+			out_str(o, "\xEF\xBF\xBD");
+		else if (cp == 0x2028 || cp == 0x2029)
+			out_str(o, cp == 0x2028 ? "\\u2028" : "\\u2029");
+		else
+			out_put(o, s + i, (size_t)n);
+		i += (size_t)n;
+	}
+	out_put(o, "\"", 1);
+}
+
+/* Encode a command; returns bytes written (excl. NUL) or -1 if out is too small or invalid. */
+int proto_encode_command(const Command *cmd, char *out, size_t cap)
+{
+	Out o = { .p = out, .cap = cap };
+
+	if (cmd == NULL || out == NULL || cap == 0)
+		return -1;
+	if ((unsigned)cmd->action >= ACTION_COUNT || (unsigned)cmd->target_kind >= TARGET_KIND_COUNT)
+		return -1;
+	if (memchr(cmd->id, '\0', sizeof(cmd->id)) == NULL || cmd->id[0] == '\0')
+		return -1;
+	if (memchr(cmd->target, '\0', sizeof(cmd->target)) == NULL)
+		return -1;
+	if (cmd->target_kind != TARGET_RUNTIME && cmd->target[0] == '\0')
+		return -1;
+	if (cmd->action == ACTION_INJECT && cmd->text == NULL)
+		return -1;
+	out_str(&o, "{\"type\":\"command\",\"id\":");
+	out_json_string(&o, cmd->id);
+	out_str(&o, ",\"action\":\"");
+	out_str(&o, command_action_names[cmd->action]);
+	out_str(&o, "\",\"target\":{");
+	if (cmd->target_kind != TARGET_RUNTIME) {
+		out_json_string(&o, target_kind_names[cmd->target_kind]);
+		out_str(&o, ":");
+		out_json_string(&o, cmd->target);
+	}
+	out_str(&o, "}");
+	if (cmd->text != NULL) {
+		out_str(&o, ",\"text\":");
+		out_json_string(&o, cmd->text);
+	}
+	if (cmd->reason != NULL) {
+		out_str(&o, ",\"reason\":");
+		out_json_string(&o, cmd->reason);
+	}
+	out_str(&o, "}");
+	if (o.overflow) {
+		out[0] = '\0';
+		return -1;
+	}
+	out[o.len] = '\0';
+	return (int)o.len;
+}
+
+/* Fill a command from CLI-ish words; 0, or -1 with err set. */
+int proto_command_init(Command *cmd, const char *id, const char *action, TargetKind kind,
+                       const char *target, char err[PROTO_ERR_MAX])
+{
+	char local_err[PROTO_ERR_MAX];
+	char *e = err ? err : local_err;
+	int a;
+	size_t tlen = target ? strlen(target) : 0;
+
+	memset(cmd, 0, sizeof(*cmd));
+	e[0] = '\0';
+	if (id == NULL || id[0] == '\0' || strlen(id) >= sizeof(cmd->id)) {
+		snprintf(e, PROTO_ERR_MAX, "command: id must be 1..%zu bytes", sizeof(cmd->id) - 1);
+		return -1;
+	}
+	a = event_name_lookup(command_action_names, ACTION_COUNT, action);
+	if (a < 0) {
+		snprintf(e, PROTO_ERR_MAX,
+		         "command: unknown action (expected pause, resume, retry, cancel or inject)");
+		return -1;
+	}
+	if ((unsigned)kind >= TARGET_KIND_COUNT) {
+		snprintf(e, PROTO_ERR_MAX, "command: unknown target kind");
+		return -1;
+	}
+	if (kind != TARGET_RUNTIME && (tlen == 0 || tlen > EVENT_ID_MAX)) {
+		snprintf(e, PROTO_ERR_MAX, "command: %s target must be 1..%d bytes",
+		         target_kind_names[kind], EVENT_ID_MAX);
+		return -1;
+	}
+	if (a == ACTION_INJECT && kind != TARGET_AGENT) {
+		snprintf(e, PROTO_ERR_MAX, "command: inject needs an agent target");
+		return -1;
+	}
+	memcpy(cmd->id, id, strlen(id) + 1);
+	cmd->action = (CommandAction)a;
+	cmd->target_kind = kind;
+	if (kind != TARGET_RUNTIME)
+		memcpy(cmd->target, target, tlen + 1);
+	return 0;
+}
