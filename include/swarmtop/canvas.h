@@ -38,6 +38,8 @@ typedef enum Glyph {
 	GLYPH_ARROW_DOWN, GLYPH_ARROW_RIGHT, GLYPH_BULLET, GLYPH_ELLIPSIS,
 	GLYPH_TREE_MID, GLYPH_TREE_LAST, GLYPH_TREE_PIPE,
 	GLYPH_BAR_FULL, GLYPH_SPARK_BASE,   /* SPARK_BASE..+7: eighth blocks */
+	/* TEE_LEFT is the tee on a left edge (U+251C), TEE_RIGHT on a right edge (U+2524),
+	 * TEE_DOWN opens downwards (U+252C), TEE_UP upwards (U+2534). */
 	GLYPH_COUNT = GLYPH_SPARK_BASE + 8
 } Glyph;
 
@@ -81,5 +83,21 @@ void canvas_paint(Canvas *c, int x, int y, int w, Element el);
 
 /* Render as text: one line per row, UTF-8, trailing spaces trimmed. malloc'd. */
 char *canvas_to_text(const Canvas *c);
+
+/* The cell at (x, y), or NULL when outside. */
+const Cell *canvas_cell(const Canvas *c, int x, int y);
+
+/* An htop-style meter "[||||||    42.1%]" of exactly w columns at (x, y): fill coloured
+ * EL_METER_LOW/MID/HIGH by position along the bar, the rest EL_METER_EMPTY, brackets and
+ * percentage in text_el. */
+void canvas_meter(Canvas *c, int x, int y, int w, double frac, Element text_el);
+
+/* A sparkline of the last w of n values (right-aligned, eighth blocks), scaled to max
+ * (max <= 0: to the largest value). */
+void canvas_spark(Canvas *c, int x, int y, int w, Element el, const double *v, int n,
+                  double max);
+
+/* Display width the text would take once sanitized (ASCII mode when ascii). */
+int canvas_text_width(const char *s, bool ascii);
 
 #endif
