@@ -118,6 +118,7 @@ typedef struct ModelAgent {
 	char *last_message;
 	int64_t last_message_ms;
 	int last_command;     /* index in commands of the newest command aimed at it, -1 */
+	int wait_prev, wait_next; /* model.c only: list of agents awaiting the same parent */
 } ModelAgent;
 
 typedef struct ModelTask {
@@ -131,6 +132,7 @@ typedef struct ModelTask {
 	int64_t created_ts, started_ts, ended_ts;   /* runtime clock; 0 unknown */
 	int64_t created_ms, status_ms;
 	int last_command;
+	int wait_prev, wait_next; /* model.c only: list of tasks awaiting the same agent */
 } ModelTask;
 
 typedef struct ModelUsage {
@@ -154,7 +156,8 @@ typedef enum LineKind {
 typedef struct ModelLine {
 	int runtime;
 	LineKind kind;
-	int sub;          /* MessageRole for messages, LogLevel for logs and locals, AckStatus for acks */
+	int sub;          /* MessageRole for messages, LogLevel for logs and locals, AckStatus for
+	                     acks, CmdState for commands */
 	int64_t ts;       /* runtime clock, or now_ms for local lines */
 	char *agent, *task;
 	char *text;
@@ -211,6 +214,7 @@ typedef struct Model {
 	RateRing rate;             /* all tokens per second */
 	uint64_t events;           /* events applied */
 	unsigned generation;       /* bumped on every change: cheap "did anything change" */
+	StrMap agent_wait, task_wait; /* model.c only: awaited agent key -> first waiter */
 } Model;
 
 /* What model_apply did with an event beyond dirtying state. */
@@ -261,6 +265,9 @@ int model_find_runtime(const Model *m, const char *id);
 
 /* The i-th line counted from the oldest kept (0 <= i < nlines). */
 const ModelLine *model_line(const Model *m, size_t i);
+
+/* The i-th per-core history sample of core c, oldest first (0 <= i < hist_len). */
+float model_core_sample(const ModelRuntime *r, size_t c, int i);
 
 /* True when a working agent has had no event for stuck_ms. */
 bool model_agent_stuck(const ModelAgent *a, int64_t now_ms, int64_t stuck_ms);
