@@ -198,7 +198,7 @@ static void conn_set_state(Conn *c, ConnState st, const char *reason, int64_t re
 		c->reason[0] = '\0';
 	model_set_conn(app_model(c->app), c->rt, st, reason ? c->reason : NULL, retry_at_ms,
 	               app_now_ms());
-	app_on_conn(c->app, c->rt, st, reason ? c->reason : NULL);
+	app_on_conn(c->app, c, st, reason ? c->reason : NULL);
 }
 
 static void conn_connect(Conn *c);
@@ -431,6 +431,24 @@ bool conn_hello_seen(const Conn *c)
 	return c->hello_seen;
 }
 
+/* True while a WebSocket is open (or opening). */
+bool conn_is_open(const Conn *c)
+{
+	return c->wsi != NULL || c->attempt_live;
+}
+
+/* The runtime id of the current/last hello ("" before any). */
+const char *conn_runtime_id(const Conn *c)
+{
+	return c->runtime_id;
+}
+
+/* The instance of the current/last hello ("" before any). */
+const char *conn_instance(const Conn *c)
+{
+	return c->instance;
+}
+
 /* True when the connection was refused for authentication (no more retries). */
 bool conn_auth_failed(const Conn *c)
 {
@@ -494,8 +512,8 @@ static void conn_hello(Conn *c, const Event *ev, const char *raw, size_t len, in
 	if (c->wsi)
 		lws_callback_on_writable(c->wsi);
 	conn_set_state(c, CONN_CONNECTED, NULL, 0);
-	app_on_hello(c->app, c->rt, h);
-	app_on_event(c->app, c->rt, ev, raw, len, false, dirty, now);
+	app_on_hello(c->app, c, h);
+	app_on_event(c->app, c, ev, raw, len, false, dirty, now);
 }
 
 /* One complete text message: decode, check seq, apply, hand to the app. */
@@ -508,6 +526,11 @@ static void conn_message(Conn *c, char *buf, size_t len)
 	if (!c->hello_seen && !c->agui && proto_sniff(buf, len) == DIALECT_AGUI) {
 		c->agui = true;
 		c->attempt = 0;
+		if (!c->have_instance) {
+			snprintf(c->runtime_id, sizeof(c->runtime_id), "%.120s", c->url);
+			snprintf(c->instance, sizeof(c->instance), "agui-%lld", (long long)now);
+			c->have_instance = true;
+		}
 		conn_set_state(c, CONN_CONNECTED, NULL, 0);
 	}
 	arena_reset(&c->arena);
@@ -517,14 +540,14 @@ static void conn_message(Conn *c, char *buf, size_t len)
 	if (proto_decode(buf, len, &ev, &c->arena, err) != PROTO_OK) {
 		c->st.rejects++;
 		model_reject(m, c->rt, err, now);
-		app_on_reject(a, c->rt, err, buf, len);
+		app_on_reject(a, c, err, buf, len);
 		return;
 	}
 	if (ev.type == EV_HELLO) {
 		if (c->hello_seen || c->agui) {
 			c->st.rejects++;
 			model_reject(m, c->rt, "hello: repeated on one connection", now);
-			app_on_reject(a, c->rt, "hello: repeated on one connection", buf, len);
+			app_on_reject(a, c, "hello: repeated on one connection", buf, len);
 			return;
 		}
 		conn_hello(c, &ev, buf, len, now);
@@ -548,7 +571,8 @@ static void conn_message(Conn *c, char *buf, size_t len)
 			/* A snapshot stands for since+1..seq; an event after a jump lost the ones between. */
 			int64_t to = ev.type == EV_SNAPSHOT ? ev.seq : ev.seq - 1;
 			c->st.gaps++;
-			app_on_gap(a, c->rt, c->runtime_id, c->instance, c->last_seq + 1, to, now);
+			app_on_gap(a, c, c->last_seq + 1, to, ev.type == EV_SNAPSHOT ? "snapshot" : "jump",
+			           now);
 		}
 		c->last_seq = ev.seq;
 	}
@@ -561,7 +585,7 @@ static void conn_message(Conn *c, char *buf, size_t len)
 		dirty = model_apply(m, c->rt, &ev, now, &ai);
 		c->st.events++;
 	}
-	app_on_event(a, c->rt, &ev, buf, len, dup, dirty, now);
+	app_on_event(a, c, &ev, buf, len, dup, dirty, now);
 }
 
 /* Append a received fragment; deliver the message when complete. -1: close the link. */

@@ -106,6 +106,12 @@ int app_adopt_stdin(App *a);
 int app_command(App *a, int rt, CommandAction action, TargetKind kind, const char *target,
                 const char *text, const char *reason, char *err, size_t cap);
 
+/* Store rows of this loop belong to session (store_session_begin's id). */
+void app_set_session(App *a, int64_t session);
+
+/* "user@host" of the operator, for the audit trail. */
+const char *app_who(App *a);
+
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t app_now_ms(void);
 
@@ -125,24 +131,20 @@ void app_stats(App *a, AppStats *out);
 /* Last stored seq for (runtime id, instance), or -1 when unknown / no store. */
 int64_t app_stored_seq(App *a, const char *runtime_id, const char *instance);
 
-/* A hello arrived on runtime rt. */
-void app_on_hello(App *a, int rt, const EvHello *h);
+/* A hello arrived on connection c. */
+void app_on_hello(App *a, Conn *c, const EvHello *h);
 
-/* A valid message (dup: seen before; not stored). */
-void app_on_event(App *a, int rt, const Event *ev, const char *raw, size_t len, bool dup,
+/* A valid message (dup: seen before; not stored). raw is NUL-terminated. */
+void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len, bool dup,
                   unsigned dirty, int64_t now_ms);
 
 /* A rejected message. */
-void app_on_reject(App *a, int rt, const char *reason, const char *raw, size_t len);
+void app_on_reject(App *a, Conn *c, const char *reason, const char *raw, size_t len);
 
-/* Seqs from..to of (runtime id, instance) are lost. */
-void app_on_gap(App *a, int rt, const char *runtime_id, const char *instance, int64_t from,
-                int64_t to, int64_t now_ms);
+/* Seqs from..to of the connection's current instance are lost (why: "snapshot", "jump"). */
+void app_on_gap(App *a, Conn *c, int64_t from, int64_t to, const char *why, int64_t now_ms);
 
-/* Connection state of runtime rt changed (already in the model). */
-void app_on_conn(App *a, int rt, ConnState st, const char *reason);
-
-/* Command ci changed state (already in the model). */
-void app_on_command(App *a, int ci);
+/* Connection state of c changed (already in the model). */
+void app_on_conn(App *a, Conn *c, ConnState st, const char *reason);
 
 #endif

@@ -84,6 +84,13 @@ const ConnStats *conn_stats(const Conn *c);
 /* The hello of the current connection, or NULL before it arrives. */
 bool conn_hello_seen(const Conn *c);
 
+/* True while a WebSocket is open (or opening). */
+bool conn_is_open(const Conn *c);
+
+/* The runtime id and instance of the current/last hello ("" before any). */
+const char *conn_runtime_id(const Conn *c);
+const char *conn_instance(const Conn *c);
+
 /* True when the connection was refused for authentication (no more retries). */
 bool conn_auth_failed(const Conn *c);
 
