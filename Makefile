@@ -30,7 +30,7 @@ PURE_LIBS  = $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-        -Wformat=2 -Wcast-qual -Wundef -Wwrite-strings -Wno-format-nonliteral
+        -Wformat=2 -Wcast-qual -Wundef -Wwrite-strings -Wno-format-nonliteral -Wno-format-truncation
 BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -Iinclude -MMD -MP
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 BASE_CFLAGS += -DSWARMTOP_VERSION='"$(VERSION)"'

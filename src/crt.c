@@ -216,6 +216,12 @@ void crt_paint(const Canvas *c, int cursor_x, int cursor_y)
 	doupdate();
 }
 
+/* Repaint the whole screen on the next paint (Ctrl-L). */
+void crt_force_repaint(void)
+{
+	clearok(curscr, TRUE);
+}
+
 /* Read one pending key without blocking. */
 int crt_key(CrtMouse *mouse)
 {

@@ -38,6 +38,9 @@ void crt_size(int *w, int *h);
 /* Paint a canvas (same size as the terminal) and update the screen once. */
 void crt_paint(const Canvas *c, int cursor_x, int cursor_y);
 
+/* Repaint the whole screen on the next paint (Ctrl-L). */
+void crt_force_repaint(void);
+
 /* Read one pending key without blocking: a keymap code (see keymap.h), KEYC_RESIZE,
  * KEYC_MOUSE (then *mouse is set), or -1 when none is pending. */
 int crt_key(CrtMouse *mouse);

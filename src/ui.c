@@ -1,0 +1,1301 @@
+/*
+ * ui.c: the interactive dashboard, the edge that joins the loop (app), the
+ * terminal (crt) and the pure pieces (model, views, frame, keymap, prompt).
+ *
+ * Owns: start-up (config, theme, prices, store, embedded demo), redraw
+ * scheduling (dirty bits coalesced into at most ~30 frames/s by one lws_sul
+ * timer; idle means one header refresh per second), key and mouse dispatch
+ * through the action table, prompts and the confirm dialog, and turning
+ * steering verbs into commands through app_command.
+ *
+ * Drawing happens in frame.c and view_*.c; this file only decides when.
+ */
+#include "swarmtop/ui.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "swarmtop/app.h"
+#include "swarmtop/builtin.h"
+#include "swarmtop/canvas.h"
+#include "swarmtop/config.h"
+#include "swarmtop/crt.h"
+#include "swarmtop/demo.h"
+#include "swarmtop/frame.h"
+#include "swarmtop/keymap.h"
+#include "swarmtop/model.h"
+#include "swarmtop/prompt.h"
+#include "swarmtop/store.h"
+#include "swarmtop/theme.h"
+#include "swarmtop/view.h"
+
+#define UI_FRAME_MS 33          /* at most ~30 frames per second */
+#define UI_STATUS_MAX 512
+
+typedef enum PromptKind {
+	PK_COMMAND,     /* : */
+	PK_FILTER,      /* / in lists */
+	PK_SEARCH,      /* / in the log */
+	PK_INJECT,      /* i */
+	PK_REASON,      /* reason for a destructive verb */
+	PK_COUNT
+} PromptKind;
+
+/* A verb waiting for a confirmation or a reason. */
+typedef struct PendingVerb {
+	CommandAction action;
+	int rt;
+	TargetKind kind;
+	char target[EVENT_ID_MAX + 1];
+	bool all_runtimes;      /* :cancel all without a runtime selected */
+} PendingVerb;
+
+typedef struct Ui {
+	App *app;
+	Model *m;
+	Store *st;
+	const CliOptions *o;
+	Canvas *canvas;
+	UiState s;
+	Theme theme;
+	Keymap km;
+	Config cfg;
+	PriceTable prices;
+	AppTimer redraw;
+	bool redraw_armed;
+	int64_t last_paint_ms;
+	bool prompting;
+	PromptKind pk;
+	Prompt prompt;
+	char saved_filter[UI_FILTER_MAX];
+	bool confirming;
+	bool confirm_yes;
+	char confirm_text[256];
+	PendingVerb pending;
+	char reason[256];          /* :reason TEXT, used by the next command */
+	char status[UI_STATUS_MAX];
+	int help_scroll;
+	ViewId before_help;
+	int agents_cursor;         /* position in s.rows of the selected agent */
+	int exit_code;
+} Ui;
+
+/* ---- status line and redraw ---- */
+
+/* Set the status line. */
+static void ui_status(Ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void ui_redraw_now(App *a, void *ud);
+
+/* Ask for a redraw soon (coalesced: at most one frame per UI_FRAME_MS). */
+static void ui_dirty(Ui *ui)
+{
+	if (ui->redraw_armed)
+		return;
+	int64_t now = app_now_ms();
+	int64_t wait = ui->last_paint_ms + UI_FRAME_MS - now;
+	if (wait < 0)
+		wait = 0;
+	ui->redraw_armed = true;
+	app_timer_start(ui->app, &ui->redraw, wait, ui_redraw_now, ui);
+}
+
+static void ui_status(Ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ui->status, sizeof(ui->status), fmt, ap);
+	va_end(ap);
+	ui->s.status_msg = ui->status;
+	ui->s.status_is_error = error;
+	ui_dirty(ui);
+}
+
+/* Paint one frame now. */
+static void ui_redraw_now(App *a, void *ud)
+{
+	Ui *ui = ud;
+	int w, h;
+	(void)a;
+
+	ui->redraw_armed = false;
+	crt_size(&w, &h);
+	if (w != ui->canvas->w || h != ui->canvas->h)
+		canvas_resize(ui->canvas, w, h);
+	ui->s.now_ms = app_now_ms();
+	FrameInput in = {
+		.km = &ui->km,
+		.prompt = ui->prompting ? &ui->prompt : NULL,
+		.confirm = ui->confirming ? ui->confirm_text : NULL,
+		.confirm_yes = ui->confirm_yes,
+		.help_scroll = ui->help_scroll,
+	};
+	int col = frame_draw(ui->m, &ui->s, &in, ui->canvas);
+	crt_paint(ui->canvas, col, col >= 0 ? ui->canvas->h - 2 : -1);
+	ui->last_paint_ms = app_now_ms();
+}
+
+/* ---- selection helpers ---- */
+
+/* The scope keys are looked up in for the current view. */
+static KeyScope ui_scope(const Ui *ui)
+{
+	if (ui->s.view == VIEW_GRAPH)
+		return SCOPE_GRAPH;
+	if (ui->s.view == VIEW_LOG)
+		return SCOPE_LOG;
+	return SCOPE_LIST;
+}
+
+/* The selected agent (index), or -1. */
+static int ui_sel_agent(const Ui *ui)
+{
+	int a = ui->s.sel_agent;
+	return a >= 0 && (size_t)a < ui->m->nagents ? a : -1;
+}
+
+/* The selected task (index), or -1. */
+static int ui_sel_task(const Ui *ui)
+{
+	int t = ui->s.sel_task;
+	return t >= 0 && (size_t)t < ui->m->ntasks ? t : -1;
+}
+
+/* Move the agents selection by delta rows of the last drawn list. */
+static void ui_agents_move(Ui *ui, int delta)
+{
+	size_t n = view_agents_rows(ui->m, &ui->s);
+	if (n == 0) {
+		ui->s.sel_agent = -1;
+		return;
+	}
+	int pos = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ui->s.rows[i] == ui->s.sel_agent)
+			pos = (int)i;
+	pos += delta;
+	if (pos < 0)
+		pos = 0;
+	if (pos >= (int)n)
+		pos = (int)n - 1;
+	ui->s.sel_agent = ui->s.rows[pos];
+}
+
+/* Move the task selection through the selected runtime's tasks (model order). */
+static void ui_tasks_move(Ui *ui, int delta)
+{
+	const Model *m = ui->m;
+	int t = ui_sel_task(ui);
+	int step = delta > 0 ? 1 : -1;
+	int left = delta > 0 ? delta : -delta;
+
+	if (m->ntasks == 0)
+		return;
+	if (t < 0) {
+		ui->s.sel_task = 0;
+		return;
+	}
+	for (int i = t + step; i >= 0 && (size_t)i < m->ntasks && left > 0; i += step) {
+		if (ui->s.runtime >= 0 && m->tasks[i].runtime != ui->s.runtime)
+			continue;
+		if (ui->s.graph_agent >= 0 && m->tasks[i].agent != ui->s.graph_agent)
+			continue;
+		t = i;
+		left--;
+	}
+	ui->s.sel_task = t;
+}
+
+/* Scroll a view's offset by delta, never below zero. */
+static void ui_scroll(int *v, int delta)
+{
+	*v += delta;
+	if (*v < 0)
+		*v = 0;
+}
+
+/* Move the current view's selection or scroll position by delta. */
+static void ui_move(Ui *ui, int delta)
+{
+	static const size_t offs[VIEW_COUNT] = {
+		[VIEW_TOKENS] = offsetof(UiState, tokens_scroll),
+		[VIEW_CORES] = offsetof(UiState, threads_scroll),
+		[VIEW_COMMANDS] = offsetof(UiState, commands_scroll),
+	};
+	switch (ui->s.view) {
+	case VIEW_AGENTS:
+		ui_agents_move(ui, delta);
+		break;
+	case VIEW_GRAPH:
+		ui_tasks_move(ui, delta);
+		break;
+	case VIEW_LOG:
+		/* The log scrolls up from the newest line. */
+		ui_scroll(&ui->s.log_scroll, -delta);
+		ui->s.log_follow = ui->s.log_scroll == 0;
+		break;
+	case VIEW_HELP:
+		ui->help_scroll += delta;
+		if (ui->help_scroll < 0)
+			ui->help_scroll = 0;
+		break;
+	default:
+		ui_scroll((int *)((char *)&ui->s + offs[ui->s.view]), delta);
+		break;
+	}
+	ui_dirty(ui);
+}
+
+/* Rows in a page of the body. */
+static int ui_page(const Ui *ui)
+{
+	int p = ui->canvas->h - frame_body_top() - 4;
+	return p > 1 ? p : 1;
+}
+
+/* ---- steering ---- */
+
+/* Why steering is impossible right now, or NULL. */
+static const char *ui_no_steering(const Ui *ui)
+{
+	if (ui->s.replay)
+		return "replay: steering is disabled (this is a recording)";
+	if (ui->s.read_only)
+		return "read-only: steering is disabled (--read-only or 'read-only yes' in the config)";
+	return NULL;
+}
+
+/* Send one command and report the outcome in the status line. */
+static void ui_send(Ui *ui, int rt, CommandAction act, TargetKind kind, const char *target,
+                    const char *text)
+{
+	char err[256];
+	const char *reason = ui->reason[0] ? ui->reason : NULL;
+	int ci = app_command(ui->app, rt, act, kind, target, text, reason, err, sizeof(err));
+	const char *what = kind == TARGET_RUNTIME ? "runtime" : target;
+
+	if (ci < 0)
+		ui_status(ui, true, "%s %s: %s", command_action_names[act], what, err);
+	else
+		ui_status(ui, false, "%s %s: sent (%s), waiting for the runtime's ack",
+		          command_action_names[act], what, ui->m->commands[ci].id);
+	ui->reason[0] = '\0';
+}
+
+/* Carry out a pending verb (after confirmation and reason). */
+static void ui_pending_send(Ui *ui)
+{
+	PendingVerb *p = &ui->pending;
+	if (p->all_runtimes) {
+		for (size_t r = 0; r < ui->m->nruntimes; r++)
+			ui_send(ui, (int)r, p->action, TARGET_RUNTIME, "", NULL);
+	} else if (p->kind == TARGET_AGENT && ui->s.tagged_agents != NULL &&
+	           ui->s.view == VIEW_AGENTS) {
+		bool any = false;
+		for (size_t a = 0; a < ui->m->nagents && a < ui->s.ntagged_cap; a++) {
+			if (!ui->s.tagged_agents[a])
+				continue;
+			any = true;
+			ui_send(ui, ui->m->agents[a].runtime, p->action, TARGET_AGENT, ui->m->agents[a].id,
+			        NULL);
+		}
+		if (!any)
+			ui_send(ui, p->rt, p->action, p->kind, p->target, NULL);
+	} else {
+		ui_send(ui, p->rt, p->action, p->kind, p->target, NULL);
+	}
+}
+
+/* Open a prompt of kind pk. */
+static void ui_prompt(Ui *ui, PromptKind pk, const char *label, const char *initial)
+{
+	ui->prompting = true;
+	ui->pk = pk;
+	prompt_open(&ui->prompt, label, initial);
+	ui_dirty(ui);
+}
+
+/* Ask to confirm the pending verb; the safe answer (No) is the default. */
+static void ui_confirm(Ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ui_confirm(Ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ui->confirm_text, sizeof(ui->confirm_text), fmt, ap);
+	va_end(ap);
+	ui->confirming = true;
+	ui->confirm_yes = false;
+	ui_dirty(ui);
+}
+
+/* Number of tagged agents. */
+static int ui_ntagged(const Ui *ui)
+{
+	int n = 0;
+	for (size_t a = 0; a < ui->s.ntagged_cap && a < ui->m->nagents; a++)
+		n += ui->s.tagged_agents[a] != 0;
+	return n;
+}
+
+/* Fill the pending verb's target from the selection: a task in the graph, else an agent.
+ * want_task: the verb needs a task (retry). Returns false with a status message if none. */
+static bool ui_target(Ui *ui, CommandAction act, bool want_task)
+{
+	PendingVerb *p = &ui->pending;
+	memset(p, 0, sizeof(*p));
+	p->action = act;
+	int t = ui_sel_task(ui), a = ui_sel_agent(ui);
+
+	if (ui->s.view == VIEW_GRAPH && t >= 0) {
+		const ModelTask *task = &ui->m->tasks[t];
+		p->rt = task->runtime;
+		p->kind = TARGET_TASK;
+		snprintf(p->target, sizeof(p->target), "%s", task->id);
+		return true;
+	}
+	if (a < 0) {
+		ui_status(ui, true, "%s: select an agent (Agents view) or a task (Graph view) first",
+		          command_action_names[act]);
+		return false;
+	}
+	const ModelAgent *ag = &ui->m->agents[a];
+	if (want_task) {
+		/* The agent's newest failed or canceled task. */
+		int best = -1;
+		for (size_t i = 0; i < ui->m->ntasks; i++) {
+			const ModelTask *task = &ui->m->tasks[i];
+			if (task->agent == a &&
+			    (task->status == TASK_FAILED || task->status == TASK_CANCELED))
+				best = (int)i;
+		}
+		if (best < 0) {
+			ui_status(ui, true, "retry: agent %s has no failed or canceled task", ag->id);
+			return false;
+		}
+		p->rt = ui->m->tasks[best].runtime;
+		p->kind = TARGET_TASK;
+		snprintf(p->target, sizeof(p->target), "%s", ui->m->tasks[best].id);
+		return true;
+	}
+	p->rt = ag->runtime;
+	p->kind = TARGET_AGENT;
+	snprintf(p->target, sizeof(p->target), "%s", ag->id);
+	return true;
+}
+
+/* p: pause the selection, or resume it when it is paused. */
+static void act_pause(Ui *ui)
+{
+	if (!ui_target(ui, ACTION_PAUSE, false))
+		return;
+	PendingVerb *p = &ui->pending;
+	bool paused = false;
+	if (p->kind == TARGET_TASK) {
+		int t = model_find_task(ui->m, p->rt, p->target);
+		paused = t >= 0 && ui->m->tasks[t].status == TASK_PAUSED;
+	} else {
+		int a = model_find_agent(ui->m, p->rt, p->target);
+		paused = a >= 0 && ui->m->agents[a].status == AGENT_PAUSED;
+	}
+	p->action = paused ? ACTION_RESUME : ACTION_PAUSE;
+	ui_pending_send(ui);
+}
+
+/* r: retry the failed or canceled task. */
+static void act_retry(Ui *ui)
+{
+	if (!ui_target(ui, ACTION_RETRY, true))
+		return;
+	ui_pending_send(ui);
+}
+
+/* x: cancel, after a confirmation that defaults to No. */
+static void act_cancel(Ui *ui)
+{
+	if (!ui_target(ui, ACTION_CANCEL, false))
+		return;
+	int n = ui->pending.kind == TARGET_AGENT && ui->s.view == VIEW_AGENTS ? ui_ntagged(ui) : 0;
+	if (n > 0)
+		ui_confirm(ui, "Cancel %d tagged agents?", n);
+	else
+		ui_confirm(ui, "Cancel %s '%s'?", target_kind_names[ui->pending.kind],
+		           ui->pending.target);
+}
+
+/* i: inject an operator message into the selected agent (a task's agent in the graph). */
+static void act_inject(Ui *ui)
+{
+	if (!ui_target(ui, ACTION_INJECT, false))
+		return;
+	PendingVerb *p = &ui->pending;
+	if (p->kind == TARGET_TASK) {
+		int t = model_find_task(ui->m, p->rt, p->target);
+		const char *agent = t >= 0 ? ui->m->tasks[t].agent_id : NULL;
+		if (agent == NULL) {
+			ui_status(ui, true, "inject: task %s has no agent", p->target);
+			return;
+		}
+		p->kind = TARGET_AGENT;
+		snprintf(p->target, sizeof(p->target), "%s", agent);
+	}
+	char label[EVENT_ID_MAX + 32];
+	snprintf(label, sizeof(label), "inject → %.60s> ", p->target);
+	ui_prompt(ui, PK_INJECT, label, NULL);
+}
+
+/* ---- the `:` commands ---- */
+
+typedef struct UiCmd {
+	const char *name;
+	void (*fn)(Ui *ui, const char *arg);
+	const char *help;
+} UiCmd;
+
+/* Switch to the view named by the command. */
+static void cmd_view(Ui *ui, ViewId v)
+{
+	if (v == VIEW_HELP && ui->s.view != VIEW_HELP)
+		ui->before_help = ui->s.view;
+	ui->s.view = v;
+	ui_dirty(ui);
+}
+
+static void cmd_agents(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_AGENTS); }
+static void cmd_graph(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_GRAPH); }
+static void cmd_tokens(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_TOKENS); }
+static void cmd_cores(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_CORES); }
+static void cmd_log(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_LOG); }
+static void cmd_commands(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_COMMANDS); }
+static void cmd_help(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_HELP); }
+
+/* :quit */
+static void cmd_quit(Ui *ui, const char *arg)
+{
+	(void)arg;
+	app_quit(ui->app, 0);
+}
+
+/* Load theme name (user dir first, then built in) into t. Returns 0 or -1 with err. */
+static int ui_load_theme(Theme *t, const char *name, char *err, size_t cap);
+
+/* :theme NAME */
+static void cmd_theme(Ui *ui, const char *arg)
+{
+	char err[256];
+	Theme t;
+	if (ui->o->no_color) {
+		ui_status(ui, true, "theme: colours are off (--no-color or NO_COLOR)");
+		return;
+	}
+	if (ui_load_theme(&t, arg, err, sizeof(err)) < 0) {
+		ui_status(ui, true, "%s", err);
+		return;
+	}
+	ui->theme = t;
+	crt_set_theme(&ui->theme);
+	ui_status(ui, false, "theme %s", arg);
+}
+
+/* :reason TEXT (for the next command) */
+static void cmd_reason(Ui *ui, const char *arg)
+{
+	snprintf(ui->reason, sizeof(ui->reason), "%s", arg);
+	ui_status(ui, false, "reason for the next command: %s", arg[0] ? arg : "(none)");
+}
+
+/* :pause all / :resume all / :cancel all (runtime-wide; cancel asks first). */
+static void ui_all(Ui *ui, CommandAction act, const char *arg)
+{
+	const char *why = ui_no_steering(ui);
+	if (why) {
+		ui_status(ui, true, "%s", why);
+		return;
+	}
+	if (strcmp(arg, "all") != 0) {
+		ui_status(ui, true, ":%s all  (runtime-wide; select an agent and press a key for one)",
+		          command_action_names[act]);
+		return;
+	}
+	memset(&ui->pending, 0, sizeof(ui->pending));
+	ui->pending.action = act;
+	ui->pending.kind = TARGET_RUNTIME;
+	ui->pending.rt = ui->s.runtime;
+	ui->pending.all_runtimes = ui->s.runtime < 0;
+	if (act == ACTION_CANCEL)
+		ui_confirm(ui, "Cancel ALL work on %s?",
+		           ui->s.runtime < 0 ? "every runtime" : "the selected runtime");
+	else
+		ui_pending_send(ui);
+}
+
+static void cmd_pause(Ui *ui, const char *arg) { ui_all(ui, ACTION_PAUSE, arg); }
+static void cmd_resume(Ui *ui, const char *arg) { ui_all(ui, ACTION_RESUME, arg); }
+static void cmd_cancel(Ui *ui, const char *arg) { ui_all(ui, ACTION_CANCEL, arg); }
+
+/* :filter TEXT */
+static void cmd_filter(Ui *ui, const char *arg)
+{
+	snprintf(ui->s.filter, sizeof(ui->s.filter), "%s", arg);
+	ui_dirty(ui);
+}
+
+static const UiCmd ui_cmds[] = {
+	{ "agents", cmd_agents, "the Agents view" },
+	{ "graph", cmd_graph, "the Graph view" },
+	{ "tokens", cmd_tokens, "the Tokens view" },
+	{ "cores", cmd_cores, "the Cores view" },
+	{ "log", cmd_log, "the Log view" },
+	{ "commands", cmd_commands, "the audit trail of commands" },
+	{ "help", cmd_help, "keys and commands" },
+	{ "theme", cmd_theme, "switch theme: :theme NAME" },
+	{ "reason", cmd_reason, "reason for the next command: :reason TEXT" },
+	{ "pause", cmd_pause, ":pause all" },
+	{ "resume", cmd_resume, ":resume all" },
+	{ "cancel", cmd_cancel, ":cancel all (asks first)" },
+	{ "filter", cmd_filter, "filter rows: :filter TEXT" },
+	{ "quit", cmd_quit, "quit" },
+	{ "q", cmd_quit, "quit" },
+};
+
+/* Run a `:` command line. */
+static void ui_run_cmd(Ui *ui, char *line)
+{
+	while (*line == ' ')
+		line++;
+	char *arg = line + strcspn(line, " ");
+	if (*arg)
+		*arg++ = '\0';
+	while (*arg == ' ')
+		arg++;
+	if (*line == '\0')
+		return;
+	for (size_t i = 0; i < sizeof(ui_cmds) / sizeof(ui_cmds[0]); i++) {
+		if (strcmp(ui_cmds[i].name, line) == 0) {
+			ui_cmds[i].fn(ui, arg);
+			return;
+		}
+	}
+	ui_status(ui, true, "unknown command ':%s' (try :help)", line);
+}
+
+/* Tab in the `:` prompt: complete a unique command name. */
+static void ui_complete(Ui *ui)
+{
+	Prompt *p = &ui->prompt;
+	const char *match = NULL;
+	int n = 0;
+	if (strchr(p->buf, ' '))
+		return;
+	for (size_t i = 0; i < sizeof(ui_cmds) / sizeof(ui_cmds[0]); i++) {
+		if (strncmp(ui_cmds[i].name, p->buf, p->len) == 0) {
+			match = ui_cmds[i].name;
+			n++;
+		}
+	}
+	if (n == 1) {
+		prompt_open(p, p->label, match);
+	} else if (n > 1) {
+		char list[256] = "";
+		for (size_t i = 0; i < sizeof(ui_cmds) / sizeof(ui_cmds[0]); i++) {
+			if (strncmp(ui_cmds[i].name, p->buf, p->len) == 0) {
+				size_t l = strlen(list);
+				snprintf(list + l, sizeof(list) - l, " :%s", ui_cmds[i].name);
+			}
+		}
+		ui_status(ui, false, "%s", list);
+	}
+}
+
+/* A prompt finished with Enter. */
+static void ui_prompt_done(Ui *ui)
+{
+	ui->prompting = false;
+	char *text = ui->prompt.buf;
+	switch (ui->pk) {
+	case PK_COMMAND:
+		ui_run_cmd(ui, text);
+		break;
+	case PK_FILTER:
+		snprintf(ui->s.filter, sizeof(ui->s.filter), "%s", text);
+		break;
+	case PK_SEARCH:
+		snprintf(ui->s.log_search, sizeof(ui->s.log_search), "%s", text);
+		break;
+	case PK_INJECT:
+		if (text[0] == '\0') {
+			ui_status(ui, true, "inject: empty message, nothing sent");
+			break;
+		}
+		ui_send(ui, ui->pending.rt, ACTION_INJECT, TARGET_AGENT, ui->pending.target, text);
+		break;
+	case PK_REASON:
+		snprintf(ui->reason, sizeof(ui->reason), "%s", text);
+		ui_pending_send(ui);
+		break;
+	default:
+		break;
+	}
+	ui_dirty(ui);
+}
+
+/* A key while a prompt is open. */
+static void ui_prompt_key(Ui *ui, int key)
+{
+	if (key == KEYC_TAB && ui->pk == PK_COMMAND) {
+		ui_complete(ui);
+		ui_dirty(ui);
+		return;
+	}
+	PromptResult r = prompt_key(&ui->prompt, key);
+	if (r == PROMPT_DONE) {
+		ui_prompt_done(ui);
+	} else if (r == PROMPT_CANCELED) {
+		ui->prompting = false;
+		if (ui->pk == PK_FILTER)
+			snprintf(ui->s.filter, sizeof(ui->s.filter), "%s", ui->saved_filter);
+		if (ui->pk == PK_REASON || ui->pk == PK_INJECT)
+			ui_status(ui, false, "%s: canceled, nothing sent",
+			          command_action_names[ui->pending.action]);
+	} else if (ui->pk == PK_FILTER) {
+		/* Filter as you type. */
+		snprintf(ui->s.filter, sizeof(ui->s.filter), "%s", ui->prompt.buf);
+	}
+	ui_dirty(ui);
+}
+
+/* A key while the confirm dialog is open. */
+static void ui_confirm_key(Ui *ui, int key)
+{
+	bool answer = false, done = false;
+	if (key == 'y' || key == 'Y') {
+		answer = done = true;
+	} else if (key == 'n' || key == 'N' || key == KEYC_ESC || key == 'q') {
+		done = true;
+	} else if (key == KEYC_TAB || key == KEYC_LEFT || key == KEYC_RIGHT || key == 'h' ||
+	           key == 'l') {
+		ui->confirm_yes = !ui->confirm_yes;
+	} else if (key == KEYC_ENTER || key == '\n') {
+		answer = ui->confirm_yes;
+		done = true;
+	}
+	if (done) {
+		ui->confirming = false;
+		if (!answer)
+			ui_status(ui, false, "%s: not confirmed, nothing sent",
+			          command_action_names[ui->pending.action]);
+		else if (ui->cfg.reason_prompt && ui->reason[0] == '\0')
+			ui_prompt(ui, PK_REASON, "reason (Enter to skip)> ", NULL);
+		else
+			ui_pending_send(ui);
+	}
+	ui_dirty(ui);
+}
+
+/* ---- actions ---- */
+
+static void act_quit(Ui *ui) { app_quit(ui->app, 0); }
+static void act_help(Ui *ui) { cmd_help(ui, ""); }
+static void act_agents(Ui *ui) { cmd_view(ui, VIEW_AGENTS); }
+static void act_graph(Ui *ui) { cmd_view(ui, VIEW_GRAPH); }
+static void act_tokens(Ui *ui) { cmd_view(ui, VIEW_TOKENS); }
+static void act_cores(Ui *ui) { cmd_view(ui, VIEW_CORES); }
+static void act_log(Ui *ui) { cmd_view(ui, VIEW_LOG); }
+static void act_commands(Ui *ui) { cmd_view(ui, VIEW_COMMANDS); }
+static void act_up(Ui *ui) { ui_move(ui, -1); }
+static void act_down(Ui *ui) { ui_move(ui, 1); }
+static void act_page_up(Ui *ui) { ui_move(ui, -ui_page(ui)); }
+static void act_page_down(Ui *ui) { ui_move(ui, ui_page(ui)); }
+static void act_top(Ui *ui) { ui_move(ui, -1000000); }
+static void act_bottom(Ui *ui) { ui_move(ui, 1000000); }
+
+/* Tab / Shift-Tab: cycle through the views (not help). */
+static void ui_cycle(Ui *ui, int d)
+{
+	int v = ui->s.view == VIEW_HELP ? (int)ui->before_help : (int)ui->s.view;
+	v = (v + d + VIEW_HELP) % VIEW_HELP;
+	cmd_view(ui, (ViewId)v);
+}
+
+static void act_next_view(Ui *ui) { ui_cycle(ui, 1); }
+static void act_prev_view(Ui *ui) { ui_cycle(ui, -1); }
+
+/* Enter: drill into the selection (agent -> its task graph). */
+static void act_enter(Ui *ui)
+{
+	if (ui->s.view == VIEW_AGENTS && ui_sel_agent(ui) >= 0) {
+		const ModelAgent *a = &ui->m->agents[ui->s.sel_agent];
+		ui->s.graph_agent = ui->s.sel_agent;
+		ui->s.runtime = a->runtime;
+		ui->s.sel_task = a->current_task;
+		cmd_view(ui, VIEW_GRAPH);
+	}
+}
+
+/* Esc: close help, clear the filter or the agent restriction. */
+static void act_back(Ui *ui)
+{
+	if (ui->s.view == VIEW_HELP)
+		ui->s.view = ui->before_help;
+	else if (ui->s.view == VIEW_GRAPH && ui->s.graph_agent >= 0)
+		ui->s.graph_agent = -1;
+	else if (ui->s.filter[0] || ui->s.log_search[0])
+		ui->s.filter[0] = ui->s.log_search[0] = '\0';
+	ui->s.status_msg = NULL;
+	ui_dirty(ui);
+}
+
+/* /: filter (lists) or search (log). */
+static void act_filter(Ui *ui)
+{
+	if (ui->s.view == VIEW_LOG) {
+		ui_prompt(ui, PK_SEARCH, "search/ ", ui->s.log_search);
+	} else {
+		snprintf(ui->saved_filter, sizeof(ui->saved_filter), "%s", ui->s.filter);
+		ui_prompt(ui, PK_FILTER, "filter/ (! inverts) ", ui->s.filter);
+	}
+}
+
+static void act_prompt(Ui *ui) { ui_prompt(ui, PK_COMMAND, ":", NULL); }
+
+/* < and >: sort by the previous/next column. */
+static void ui_sort(Ui *ui, int d)
+{
+	ui->s.sort_col = (AgentColumn)(((int)ui->s.sort_col + d + ACOL_COUNT) % ACOL_COUNT);
+	ui_status(ui, false, "sort by column %d%s", (int)ui->s.sort_col + 1,
+	          ui->s.sort_desc ? " (descending)" : "");
+}
+
+static void act_sort_next(Ui *ui) { ui_sort(ui, 1); }
+static void act_sort_prev(Ui *ui) { ui_sort(ui, -1); }
+
+/* I: reverse the sort. */
+static void act_sort_reverse(Ui *ui)
+{
+	ui->s.sort_desc = !ui->s.sort_desc;
+	ui_dirty(ui);
+}
+
+/* Make sure the tag array covers every agent. */
+static bool ui_tags_fit(Ui *ui)
+{
+	if (ui->s.ntagged_cap >= ui->m->nagents)
+		return true;
+	size_t cap = ui->m->nagents + 64;
+	unsigned char *t = realloc(ui->s.tagged_agents, cap);
+	if (t == NULL)
+		return false;
+	memset(t + ui->s.ntagged_cap, 0, cap - ui->s.ntagged_cap);
+	ui->s.tagged_agents = t;
+	ui->s.ntagged_cap = cap;
+	return true;
+}
+
+/* Space: tag the selected agent and move down (htop). */
+static void act_tag(Ui *ui)
+{
+	int a = ui_sel_agent(ui);
+	if (ui->s.view != VIEW_AGENTS || a < 0 || !ui_tags_fit(ui))
+		return;
+	ui->s.tagged_agents[a] = !ui->s.tagged_agents[a];
+	ui_move(ui, 1);
+}
+
+/* U: untag everything. */
+static void act_untag_all(Ui *ui)
+{
+	if (ui->s.tagged_agents)
+		memset(ui->s.tagged_agents, 0, ui->s.ntagged_cap);
+	ui_dirty(ui);
+}
+
+/* w: select the next runtime (then "all"). */
+static void act_next_runtime(Ui *ui)
+{
+	int n = (int)ui->m->nruntimes;
+	ui->s.runtime = ui->s.runtime + 1 >= n ? -1 : ui->s.runtime + 1;
+	if (ui->s.runtime < 0)
+		ui_status(ui, false, "all runtimes");
+	else
+		ui_status(ui, false, "runtime %s", ui->m->runtimes[ui->s.runtime].id
+		          ? ui->m->runtimes[ui->s.runtime].id : ui->m->runtimes[ui->s.runtime].url);
+}
+
+static void act_pan_left(Ui *ui) { ui->s.pan_x -= 8; ui_dirty(ui); }
+static void act_pan_right(Ui *ui) { ui->s.pan_x += 8; ui_dirty(ui); }
+static void act_pan_up(Ui *ui) { ui->s.pan_y -= 4; ui_dirty(ui); }
+static void act_pan_down(Ui *ui) { ui->s.pan_y += 4; ui_dirty(ui); }
+
+/* n/N: next/previous failed or working task in the graph. */
+static void ui_hot(Ui *ui, int d)
+{
+	const Model *m = ui->m;
+	int n = (int)m->ntasks, t = ui_sel_task(ui);
+	for (int k = 1; k <= n; k++) {
+		int i = ((t < 0 ? 0 : t) + d * k % n + n) % n;
+		const ModelTask *task = &m->tasks[i];
+		if (ui->s.runtime >= 0 && task->runtime != ui->s.runtime)
+			continue;
+		if (task->status == TASK_FAILED || task->status == TASK_WORKING ||
+		    task->status == TASK_INPUT_REQUIRED) {
+			ui->s.sel_task = i;
+			ui->s.pan_x = ui->s.pan_y = 0;
+			break;
+		}
+	}
+	ui_dirty(ui);
+}
+
+static void act_next_hot(Ui *ui) { ui_hot(ui, 1); }
+static void act_prev_hot(Ui *ui) { ui_hot(ui, -1); }
+
+/* c: collapse finished subtrees. */
+static void act_collapse(Ui *ui)
+{
+	ui->s.collapse_done = !ui->s.collapse_done;
+	ui_status(ui, false, "finished subtrees %s", ui->s.collapse_done ? "collapsed" : "expanded");
+}
+
+/* t: graph as a tree list. */
+static void act_list_mode(Ui *ui)
+{
+	ui->s.graph_list = !ui->s.graph_list;
+	ui_dirty(ui);
+}
+
+/* f: follow the newest log lines. */
+static void act_follow(Ui *ui)
+{
+	ui->s.log_follow = true;
+	ui->s.log_scroll = 0;
+	ui_dirty(ui);
+}
+
+/* v: cycle the minimum log level. */
+static void act_level(Ui *ui)
+{
+	ui->s.log_min_level = (ui->s.log_min_level + 1) % LOG_LEVEL_COUNT;
+	ui_status(ui, false, "log level ≥ %s", log_level_names[ui->s.log_min_level]);
+}
+
+/* m: tokens by agent or by model. */
+static void act_by_model(Ui *ui)
+{
+	ui->s.tokens_by_model = !ui->s.tokens_by_model;
+	ui_dirty(ui);
+}
+
+/* C-l: repaint everything. */
+static void act_redraw(Ui *ui)
+{
+	crt_force_repaint();
+	ui_dirty(ui);
+}
+
+/* A steering verb: checked for read-only and replay first. */
+static void ui_steer(Ui *ui, void (*fn)(Ui *ui))
+{
+	const char *why = ui_no_steering(ui);
+	if (why)
+		ui_status(ui, true, "%s", why);
+	else
+		fn(ui);
+}
+
+static void act_pause_key(Ui *ui) { ui_steer(ui, act_pause); }
+static void act_retry_key(Ui *ui) { ui_steer(ui, act_retry); }
+static void act_cancel_key(Ui *ui) { ui_steer(ui, act_cancel); }
+static void act_inject_key(Ui *ui) { ui_steer(ui, act_inject); }
+
+typedef void (*ActionFn)(Ui *ui);
+
+static const ActionFn ui_actions[ACT_COUNT] = {
+	[ACT_QUIT] = act_quit,           [ACT_HELP] = act_help,
+	[ACT_VIEW_AGENTS] = act_agents,  [ACT_VIEW_GRAPH] = act_graph,
+	[ACT_VIEW_TOKENS] = act_tokens,  [ACT_VIEW_CORES] = act_cores,
+	[ACT_VIEW_LOG] = act_log,        [ACT_VIEW_COMMANDS] = act_commands,
+	[ACT_NEXT_VIEW] = act_next_view, [ACT_PREV_VIEW] = act_prev_view,
+	[ACT_UP] = act_up,               [ACT_DOWN] = act_down,
+	[ACT_LEFT] = act_up,             [ACT_RIGHT] = act_down,
+	[ACT_PAGE_UP] = act_page_up,     [ACT_PAGE_DOWN] = act_page_down,
+	[ACT_TOP] = act_top,             [ACT_BOTTOM] = act_bottom,
+	[ACT_ENTER] = act_enter,         [ACT_BACK] = act_back,
+	[ACT_FILTER] = act_filter,       [ACT_PROMPT] = act_prompt,
+	[ACT_SORT_NEXT] = act_sort_next, [ACT_SORT_PREV] = act_sort_prev,
+	[ACT_SORT_REVERSE] = act_sort_reverse,
+	[ACT_TAG] = act_tag,             [ACT_UNTAG_ALL] = act_untag_all,
+	[ACT_PAUSE] = act_pause_key,     [ACT_RETRY] = act_retry_key,
+	[ACT_CANCEL] = act_cancel_key,   [ACT_INJECT] = act_inject_key,
+	[ACT_NEXT_RUNTIME] = act_next_runtime,
+	[ACT_PAN_LEFT] = act_pan_left,   [ACT_PAN_RIGHT] = act_pan_right,
+	[ACT_PAN_UP] = act_pan_up,       [ACT_PAN_DOWN] = act_pan_down,
+	[ACT_NEXT_HOT] = act_next_hot,   [ACT_PREV_HOT] = act_prev_hot,
+	[ACT_COLLAPSE] = act_collapse,   [ACT_LIST_MODE] = act_list_mode,
+	[ACT_FOLLOW] = act_follow,       [ACT_LEVEL] = act_level,
+	[ACT_BY_MODEL] = act_by_model,   [ACT_REDRAW] = act_redraw,
+};
+
+/* A mouse event: tabs switch views, clicks select rows, the wheel scrolls. */
+static void ui_mouse(Ui *ui, const CrtMouse *ms)
+{
+	int top = frame_body_top();
+	if (ms->button == 4 || ms->button == 5) {
+		ui_move(ui, ms->button == 4 ? -3 : 3);
+		return;
+	}
+	if (ms->y == top - 1) {
+		/* The tab bar: " 1 Agents " cells are laid out in order; find by x. */
+		static const int widths[] = { 10, 9, 10, 9, 7, 12 };
+		int x = 0;
+		for (int v = 0; v < VIEW_HELP; v++) {
+			if (ms->x >= x && ms->x < x + widths[v]) {
+				cmd_view(ui, (ViewId)v);
+				return;
+			}
+			x += widths[v] + 1;
+		}
+		return;
+	}
+	if (ui->s.view == VIEW_AGENTS && ms->y > top) {
+		size_t n = view_agents_rows(ui->m, &ui->s);
+		int row = ms->y - top - 1 + ui->s.agents_scroll;
+		if (row >= 0 && (size_t)row < n) {
+			ui->s.sel_agent = ui->s.rows[row];
+			ui_dirty(ui);
+		}
+	}
+}
+
+/* One key in normal mode. */
+static void ui_key(Ui *ui, int key, const CrtMouse *ms)
+{
+	if (key == KEYC_RESIZE) {
+		ui_dirty(ui);
+		return;
+	}
+	if (key == KEYC_MOUSE) {
+		ui_mouse(ui, ms);
+		return;
+	}
+	if (ui->confirming) {
+		ui_confirm_key(ui, key);
+		return;
+	}
+	if (ui->prompting) {
+		ui_prompt_key(ui, key);
+		return;
+	}
+	if (key == KEY_CTRL('c')) {
+		app_quit(ui->app, 0);
+		return;
+	}
+	Action a = ACT_NONE;
+	if (ui->s.replay)
+		a = keymap_lookup(&ui->km, SCOPE_REPLAY, key);
+	if (a == ACT_NONE || action_table[a].scope != SCOPE_REPLAY)
+		a = keymap_lookup(&ui->km, ui_scope(ui), key);
+	if (a != ACT_NONE && ui_actions[a])
+		ui_actions[a](ui);
+}
+
+/* ---- hooks from the loop ---- */
+
+/* stdin is readable: handle every pending key. */
+static void ui_on_input(void *ud)
+{
+	Ui *ui = ud;
+	CrtMouse ms = { 0 };
+	int key;
+	while ((key = crt_key(&ms)) != -1)
+		ui_key(ui, key, &ms);
+}
+
+/* Something changed in the model. */
+static void ui_on_event(void *ud, int rt, const Event *ev, const char *raw, size_t len, bool dup,
+                        unsigned dirty)
+{
+	Ui *ui = ud;
+	(void)rt, (void)ev, (void)raw, (void)len, (void)dup;
+	if (dirty)
+		ui_dirty(ui);
+}
+
+/* A connection changed state. */
+static void ui_on_conn(void *ud, int rt, ConnState st, const char *reason)
+{
+	Ui *ui = ud;
+	(void)rt, (void)st, (void)reason;
+	ui_dirty(ui);
+}
+
+/* A command changed state: say so in the status line. */
+static void ui_on_command(void *ud, int ci)
+{
+	Ui *ui = ud;
+	const ModelCommand *c = &ui->m->commands[ci];
+	bool bad = c->state == CMD_REJECTED || c->state == CMD_UNANSWERED || c->state == CMD_REFUSED;
+	ui_status(ui, bad, "%s %s: %s%s%s", command_action_names[c->action],
+	          c->target_kind == TARGET_RUNTIME ? "runtime" : c->target, cmd_state_names[c->state],
+	          c->error ? ": " : "", c->error ? c->error : "");
+}
+
+/* Once a second: the clock, stuck agents, rates. */
+static void ui_on_tick(void *ud, int64_t now_ms)
+{
+	Ui *ui = ud;
+	(void)now_ms;
+	ui_dirty(ui);
+}
+
+/* ---- start-up ---- */
+
+/* Read a whole file (at most 1 MiB) into a malloc'd buffer. NULL with errno set. */
+static char *ui_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = malloc(1 << 20);
+	if (buf == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* $XDG_CONFIG_HOME/swarmtop/<name> (or ~/.config/...). */
+static void ui_config_path(char *buf, size_t cap, const char *name)
+{
+	const char *x = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (x && *x)
+		snprintf(buf, cap, "%s/swarmtop/%s", x, name);
+	else
+		snprintf(buf, cap, "%s/.config/swarmtop/%s", home ? home : ".", name);
+}
+
+typedef struct ErrCtx {
+	const char *file;
+	int count;
+} ErrCtx;
+
+/* Print one config/theme error as "file:line: message" before the screen starts. */
+static void ui_file_err(int line, const char *msg, void *ctx)
+{
+	ErrCtx *e = ctx;
+	e->count++;
+	fprintf(stderr, "swarmtop: %s:%d: %s\n", e->file, line, msg);
+}
+
+static int ui_load_theme(Theme *t, const char *name, char *err, size_t cap)
+{
+	char path[4096];
+	size_t len = 0;
+	const char *text;
+	char *file = NULL;
+
+	snprintf(path, sizeof(path), "themes/%s.theme", name);
+	ui_config_path(path, sizeof(path), path);
+	file = ui_slurp(path, &len);
+	text = file ? file : builtin_theme(name);
+	if (text == NULL) {
+		char names[256] = "";
+		for (size_t i = 0; i < builtin_themes_count; i++) {
+			size_t l = strlen(names);
+			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "", builtin_themes[i].name);
+		}
+		snprintf(err, cap, "unknown theme '%s' (built in: %s)", name, names);
+		return -1;
+	}
+	theme_default(t);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	ErrCtx e = { file ? path : name, 0 };
+	theme_parse(t, text, file ? len : strlen(text), ui_file_err, &e);
+	free(file);
+	return 0;
+}
+
+/* Load the config file, prices and theme. Returns 0, or 2 for a usage error. */
+static int ui_load_settings(Ui *ui)
+{
+	char path[4096];
+	size_t len = 0;
+	const CliOptions *o = ui->o;
+
+	config_init(&ui->cfg);
+	keymap_default(&ui->km);
+	prices_init(&ui->prices);
+	ErrCtx pe = { "built-in prices", 0 };
+	prices_parse(&ui->prices, builtin_prices, strlen(builtin_prices), ui_file_err, &pe);
+	if (o->config)
+		snprintf(path, sizeof(path), "%s", o->config);
+	else
+		ui_config_path(path, sizeof(path), "config");
+	char *text = ui_slurp(path, &len);
+	if (text == NULL && o->config) {
+		fprintf(stderr, "swarmtop: cannot read config %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (text) {
+		ErrCtx e = { path, 0 };
+		config_parse(&ui->cfg, &ui->km, &ui->prices, text, len, ui_file_err, &e);
+		free(text);
+		if (e.count)
+			snprintf(ui->status, sizeof(ui->status),
+			         "%d bad line%s in %s (the rest loaded; details on stderr)", e.count,
+			         e.count > 1 ? "s" : "", path);
+	}
+	char err[256];
+	const char *theme = o->theme ? o->theme : ui->cfg.theme;
+	if (o->no_color) {
+		theme_mono(&ui->theme);
+	} else if (ui_load_theme(&ui->theme, theme, err, sizeof(err)) < 0) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+/* Start the embedded demo; fills url. Returns the Demo or NULL with a message printed. */
+static Demo *ui_start_demo(char *url, size_t cap)
+{
+	DemoOptions d;
+	char err[256];
+	int port = 0;
+	demo_options_init(&d);
+	d.port = 0;
+	d.quiet = true;
+	Demo *demo = demo_start(&d, &port, err, sizeof(err));
+	if (demo == NULL) {
+		fprintf(stderr, "swarmtop: cannot start the demo runtime: %s\n", err);
+		return NULL;
+	}
+	snprintf(url, cap, "ws://127.0.0.1:%d/swarmtop", port);
+	return demo;
+}
+
+/* The dashboard: connect, draw, handle keys until quit. Returns the exit code. */
+int ui_run(const CliOptions *o)
+{
+	Ui ui;
+	char err[512], demo_url[128];
+	Demo *demo = NULL;
+	int rc = 1;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.o = o;
+	if ((rc = ui_load_settings(&ui)) != 0)
+		goto out_settings;
+	rc = 1;
+	ui_state_init(&ui.s);
+	ui.s.prices = &ui.prices;
+	ui.s.read_only = o->read_only || ui.cfg.read_only;
+	ui.s.stuck_ms = ui.cfg.stuck_ms;
+	ui.s.status_msg = ui.status[0] ? ui.status : NULL;
+
+	/* What to watch: URLs on the command line, else the config's, else the demo. */
+	char **urls = o->args;
+	size_t nurls = (size_t)o->nargs;
+	char *demo_list[1];
+	if (nurls == 0 && ui.cfg.nruntimes > 0) {
+		urls = ui.cfg.runtimes;
+		nurls = ui.cfg.nruntimes;
+	}
+	if (nurls == 0) {
+		demo = ui_start_demo(demo_url, sizeof(demo_url));
+		if (demo == NULL)
+			goto out_settings;
+		demo_list[0] = demo_url;
+		urls = demo_list;
+		nurls = 1;
+		ui.s.demo = true;
+	}
+
+	/* The store: failure is a banner, not a stop (the dashboard still watches). */
+	int64_t session = 0;
+	ui.st = store_open(o->db, 0, err, sizeof(err));
+	if (ui.st == NULL) {
+		snprintf(ui.status, sizeof(ui.status), "not recording: %s", err);
+		ui.s.status_msg = ui.status;
+		ui.s.status_is_error = true;
+	} else {
+		StoreSessionInfo info = { .started_ms = app_now_ms(), .how = "live",
+		                          .label = ui.s.demo ? "demo" : NULL };
+		session = store_session_begin(ui.st, &info);
+	}
+	ui.m = model_new();
+	if (ui.m == NULL) {
+		fprintf(stderr, "swarmtop: out of memory\n");
+		goto out_store;
+	}
+	ui.app = app_new(o, ui.m, ui.st, APP_RESUME_STORED, err, sizeof(err));
+	if (ui.app == NULL) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		goto out_model;
+	}
+	AppHooks hooks = {
+		.ud = &ui,
+		.event = ui_on_event,
+		.conn = ui_on_conn,
+		.command = ui_on_command,
+		.tick = ui_on_tick,
+		.input = ui_on_input,
+	};
+	app_set_hooks(ui.app, &hooks);
+	if (session > 0)
+		app_set_session(ui.app, session);
+	for (size_t i = 0; i < nurls; i++) {
+		int rt = app_add_url(ui.app, urls[i], err, sizeof(err));
+		if (rt < 0) {
+			fprintf(stderr, "swarmtop: %s\n", err);
+			rc = 2;
+			goto out_app;
+		}
+		if (ui.s.demo)
+			ui.m->runtimes[rt].demo = true;
+	}
+	if (crt_init(o->no_color, err, sizeof(err)) != 0) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		goto out_app;
+	}
+	crt_set_theme(&ui.theme);
+	int w, h;
+	crt_size(&w, &h);
+	ui.canvas = canvas_new(w, h, o->ascii || !crt_locale_utf8());
+	if (ui.canvas == NULL || app_adopt_stdin(ui.app) != 0) {
+		crt_done();
+		fprintf(stderr, "swarmtop: cannot set up the screen\n");
+		goto out_canvas;
+	}
+	app_catch_signals(ui.app);
+	ui_dirty(&ui);
+	rc = app_run(ui.app);
+	crt_done();
+out_canvas:
+	canvas_free(ui.canvas);
+out_app:
+	app_free(ui.app);
+out_model:
+	model_free(ui.m);
+out_store:
+	if (ui.st) {
+		if (session > 0)
+			store_session_end(ui.st, session, app_now_ms());
+		store_close(ui.st);
+	}
+	if (demo)
+		demo_stop(demo);
+out_settings:
+	ui_state_free(&ui.s);
+	prices_free(&ui.prices);
+	config_free(&ui.cfg);
+	return rc;
+}
