@@ -677,7 +677,8 @@ void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len,
 {
 	if (!dup) {
 		a->stats.events++;
-		if (a->st) {
+		/* Live-only loops (ctl) see a partial history: storing it would corrupt resume. */
+		if (a->st && a->resume == APP_RESUME_STORED) {
 			StoreEventRow row = {
 				.session = a->session,
 				.runtime_id = conn_runtime_id(c),
@@ -716,7 +717,7 @@ void app_on_reject(App *a, Conn *c, const char *reason, const char *raw, size_t 
 void app_on_gap(App *a, Conn *c, int64_t from, int64_t to, const char *why, int64_t now_ms)
 {
 	a->stats.gaps++;
-	if (!a->st)
+	if (!a->st || a->resume != APP_RESUME_STORED)
 		return;
 	StoreGap g = {
 		.session = a->session,

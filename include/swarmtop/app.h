@@ -32,7 +32,8 @@ typedef struct Store Store;
 /* How a first connection to a runtime instance picks subscribe's since. */
 typedef enum AppResume {
 	APP_RESUME_STORED,   /* the store's last seq for (runtime, instance), else 0: full history */
-	APP_RESUME_LIVE,     /* hello's last_seq: live events only (ctl, tail) */
+	APP_RESUME_LIVE,     /* hello's last_seq: live events only (ctl, tail); events are
+	                        never stored (a partial history would corrupt resume) */
 	APP_RESUME_COUNT
 } AppResume;
 
