@@ -116,4 +116,35 @@ void view_commands_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
  * filter) into ui->rows. Returns the count. */
 size_t view_agents_rows(const Model *m, UiState *ui);
 
+/* ---- helpers shared by the views (view.c) ---- */
+
+/* The element that shows an agent / task status. */
+Element view_agent_status_el(AgentStatus s);
+Element view_task_status_el(TaskStatus s);
+
+/* The element that shows a command's state. */
+Element view_cmd_el(CmdState s);
+
+/* Short label for an agent status ("working", "input", "done", ...). */
+const char *view_agent_status_label(AgentStatus s);
+
+/* Estimated USD for the unbilled tokens of every agent, from ui->prices, in one pass over
+ * model->usage: est[i] for agents[i]; unpriced[i] set when some of its unbilled tokens have
+ * no price. Either array may be NULL. Returns the estimate over all usage rows, and sets
+ * *any_unpriced (may be NULL) when some unbilled tokens anywhere have no price. */
+double view_estimates(const Model *m, const UiState *ui, double *est, unsigned char *unpriced,
+                      bool *any_unpriced);
+
+/* Append an index to ui->rows (grows it). Returns 0, or -1 when out of memory. */
+int view_rows_push(UiState *ui, int idx);
+
+/* True when hay contains needle, ignoring ASCII case, looking at no more than max bytes
+ * of hay. An empty needle matches. */
+bool view_contains(const char *hay, const char *needle, size_t max);
+
+/* Draw a cost cell right-aligned in w columns: billed "$1.23", estimate "~$0.45" (when
+ * nothing is billed), both as "$1.23+~0.45" when room, or "no price" when tokens exist
+ * but cannot be priced. */
+void view_draw_cost(Canvas *c, int x, int y, int w, double billed, double est, bool unpriced);
+
 #endif
