@@ -74,7 +74,19 @@ struct ObjSpec {
 };
 
 #define NO_HAS ((size_t)-1)
-#define SPEC(arr, hasoff) { (arr), sizeof(arr) / sizeof((arr)[0]), (hasoff) }
+#define PROTO_MAX_FIELDS 16   /* fields per table (checked at compile time by SPEC) */
+#define NFIELDS(arr) (sizeof(arr) / sizeof((arr)[0]))
+/* A table longer than PROTO_MAX_FIELDS fails to compile (negative array size). */
+#define SPEC(arr, hasoff) \
+	{ (arr), NFIELDS(arr) + 0 * sizeof(char[NFIELDS(arr) <= PROTO_MAX_FIELDS ? 1 : -1]), \
+	  (hasoff) }
+
+/* Where an object sits in the message, for error paths (built only when needed). */
+typedef struct Where {
+	const char *key;          /* "" for the message itself */
+	size_t idx;
+	bool indexed;             /* key[idx] */
+} Where;
 
 typedef struct Ctx {
 	Arena *arena;
@@ -257,11 +269,22 @@ static bool fail(Ctx *c, const char *fmt, ...)
 	return false;
 }
 
-/* Join a parent path and a key ("task" + "id" -> "task.id") into buf. */
-static const char *path_join(char *buf, size_t cap, const char *prefix, const char *key)
+/* Join where an object sits and a key ("tasks"[3] + "id" -> "tasks[3].id") into buf. */
+static const char *path_join(char *buf, size_t cap, const Where *w, const char *key)
 {
-	snprintf(buf, cap, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+	if (w->key[0] == '\0')
+		snprintf(buf, cap, "%s", key);
+	else if (w->indexed)
+		snprintf(buf, cap, "%s[%zu].%s", w->key, w->idx, key);
+	else
+		snprintf(buf, cap, "%s.%s", w->key, key);
 	return buf;
+}
+
+/* The key a child of w is known by: the field key itself at the root, else its full path. */
+static const char *child_key(char *buf, size_t cap, const Where *w, const char *key)
+{
+	return w->key[0] == '\0' ? key : path_join(buf, cap, w, key);
 }
 
 /* Copy at most 32 printable ASCII bytes of a hostile string for an error message. */
@@ -344,12 +367,16 @@ static void put_size(void *base, size_t off, size_t n)
 }
 
 static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
-                          const char *prefix);
+                          const Where *w);
+
+/* The path of a list field, for its decoders' error messages. */
+#define LPATH() path_join(pbuf, sizeof(pbuf), w, f->key)
 
 /* Decode an array of identifiers (deps): items must be non-empty strings. */
 static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
-                          const char *path)
+                          const Where *w)
 {
+	char pbuf[128];
 	int total = cJSON_GetArraySize(it);
 	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
 	const char **v;
@@ -364,7 +391,7 @@ static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *bas
 		if (i == n)
 			break;
 		if (!cJSON_IsString(e) || e->valuestring == NULL || e->valuestring[0] == '\0')
-			return fail(c, "'%s[%zu]' must be a non-empty string", path, i);
+			return fail(c, "'%s[%zu]' must be a non-empty string", LPATH(), i);
 		if ((v[i++] = copy_str(c, e, EVENT_ID_MAX)) == NULL)
 			return false;
 	}
@@ -375,15 +402,16 @@ static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *bas
 
 /* Decode the capabilities array into a CAP_BIT mask; unknown names are ignored. */
 static bool decode_caps(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
-                        const char *path)
+                        const Where *w)
 {
+	char pbuf[128];
 	unsigned mask = 0;
 	size_t i = 0;
 	const cJSON *e;
 
 	cJSON_ArrayForEach(e, it) {
 		if (!cJSON_IsString(e) || e->valuestring == NULL)
-			return fail(c, "'%s[%zu]' must be a string", path, i);
+			return fail(c, "'%s[%zu]' must be a string", LPATH(), i);
 		int a = event_name_lookup(command_action_names, ACTION_COUNT, e->valuestring);
 		if (a >= 0)
 			mask |= CAP_BIT(a);
@@ -395,8 +423,9 @@ static bool decode_caps(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
 
 /* Decode an array of utilizations (threads.cores). */
 static bool decode_utillist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
-                            const char *path)
+                            const Where *w)
 {
+	char pbuf[128];
 	int total = cJSON_GetArraySize(it);
 	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
 	double *v;
@@ -411,7 +440,7 @@ static bool decode_utillist(Ctx *c, const cJSON *it, const FieldSpec *f, void *b
 		if (i == n)
 			break;
 		if (!json_util(e, &v[i]))
-			return fail(c, "'%s[%zu]' must be a number in 0..1", path, i);
+			return fail(c, "'%s[%zu]' must be a number in 0..1", LPATH(), i);
 		i++;
 	}
 	put_ptr(base, f->off, v);
@@ -421,17 +450,18 @@ static bool decode_utillist(Ctx *c, const cJSON *it, const FieldSpec *f, void *b
 
 /* Decode an array of objects, each through the element's own table. */
 static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
-                           const char *path)
+                           const Where *w)
 {
 	int total = cJSON_GetArraySize(it);
 	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
-	char *v, elem_path[160];
+	char *v, kbuf[128];
+	const char *lkey = child_key(kbuf, sizeof(kbuf), w, f->key);
 	const cJSON *e;
 
 	if (f->max && n > f->max)
 		n = f->max;
 	if (n > SIZE_MAX / f->elem_size - 1)
-		return fail(c, "'%s' is too long", path);
+		return fail(c, "'%s' is too long", lkey);
 	v = arena_alloc(c->arena, (n ? n : 1) * f->elem_size);
 	if (v == NULL)
 		return fail(c, "out of memory");
@@ -439,10 +469,10 @@ static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *ba
 	cJSON_ArrayForEach(e, it) {
 		if (i == n)
 			break;
-		snprintf(elem_path, sizeof(elem_path), "%s[%zu]", path, i);
+		Where ew = { .key = lkey, .idx = i, .indexed = true };
 		if (!cJSON_IsObject(e))
-			return fail(c, "'%s' must be an object", elem_path);
-		if (!decode_object(c, e, f->sub, v + i * f->elem_size, elem_path))
+			return fail(c, "'%s[%zu]' must be an object", lkey, i);
+		if (!decode_object(c, e, f->sub, v + i * f->elem_size, &ew))
 			return false;
 		i++;
 	}
@@ -453,12 +483,12 @@ static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *ba
 
 /* Validate one present, non-null field and store it; false (err set) when invalid. */
 static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
-                         const char *prefix)
+                         const Where *w)
 {
 	char *dst = (char *)base + f->off;
 	char pbuf[128];
 	/* The field's path is only built when it is needed (errors, nested values). */
-#define PATH() path_join(pbuf, sizeof(pbuf), prefix, f->key)
+#define PATH() path_join(pbuf, sizeof(pbuf), w, f->key)
 	int64_t iv;
 	double dv;
 
@@ -516,7 +546,10 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 	case F_OBJECT:
 		if (!cJSON_IsObject(it))
 			return fail(c, "'%s' must be an object", PATH());
-		return decode_object(c, it, f->sub, base, PATH());
+		{
+			Where sub = { .key = child_key(pbuf, sizeof(pbuf), w, f->key) };
+			return decode_object(c, it, f->sub, base, &sub);
+		}
 	case F_IDLIST:
 	case F_CAPS:
 	case F_UTILLIST:
@@ -524,12 +557,12 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 		if (!cJSON_IsArray(it))
 			return fail(c, "'%s' must be an array", PATH());
 		if (f->kind == F_IDLIST)
-			return decode_idlist(c, it, f, base, PATH());
+			return decode_idlist(c, it, f, base, w);
 		if (f->kind == F_CAPS)
-			return decode_caps(c, it, f, base, PATH());
+			return decode_caps(c, it, f, base, w);
 		if (f->kind == F_UTILLIST)
-			return decode_utillist(c, it, f, base, PATH());
-		return decode_objlist(c, it, f, base, PATH());
+			return decode_utillist(c, it, f, base, w);
+		return decode_objlist(c, it, f, base, w);
 	case F_KIND_COUNT:
 		break;
 	}
@@ -539,18 +572,35 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 
 /* Walk a field table over one JSON object, storing into base. */
 static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
-                          const char *prefix)
+                          const Where *w)
 {
 	unsigned has = 0;
 	char path[128];
+	const cJSON *vals[PROTO_MAX_FIELDS] = { 0 };
+	const cJSON *ch;
 
+	/* One pass over the object's members (first of duplicate keys wins), then the
+	 * table in order, so errors come in table order and lookups stay linear. */
+	cJSON_ArrayForEach(ch, obj) {
+		const char *k = ch->string;
+		if (k == NULL)
+			continue;
+		for (size_t i = 0; i < spec->nfields; i++) {
+			const char *fk = spec->fields[i].key;
+			if (fk[0] == k[0] && strcmp(fk, k) == 0) {
+				if (vals[i] == NULL)
+					vals[i] = ch;
+				break;
+			}
+		}
+	}
 	for (size_t i = 0; i < spec->nfields; i++) {
 		const FieldSpec *f = &spec->fields[i];
-		const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, f->key);
+		const cJSON *it = vals[i];
 
 		if (it == NULL || cJSON_IsNull(it)) {
 			if (f->required) {
-				path_join(path, sizeof(path), prefix, f->key);
+				path_join(path, sizeof(path), w, f->key);
 				return fail(c, "'%s' is missing", path);
 			}
 			if (it != NULL && f->nullable) {
@@ -559,7 +609,7 @@ static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *b
 			}
 			continue;
 		}
-		if (!decode_field(c, it, f, base, prefix))
+		if (!decode_field(c, it, f, base, w))
 			return false;
 		has |= f->has;
 	}
@@ -607,6 +657,8 @@ static const char *skip_ws(const char *p, const char *end)
 		p++;
 	return p;
 }
+
+static const Where root_where = { .key = "" };
 
 /* Decode one complete message of len bytes into ev, allocating from a. */
 ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char err[PROTO_ERR_MAX])
@@ -663,7 +715,7 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 	c.evname = event_type_names[t];
 	if (t != EV_HELLO && !decode_envelope(&c, root, ev, true))
 		goto out;
-	if (!decode_object(&c, root, &event_specs[t], &ev->u, ""))
+	if (!decode_object(&c, root, &event_specs[t], &ev->u, &root_where))
 		goto out;
 	if (t == EV_HELLO) {
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "proto");
