@@ -1,0 +1,74 @@
+#!/bin/sh
+# Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS
+# (default 60), seeded from tests/fixtures. Corpora and crash files live in
+# build/fuzz/; a crash makes this script exit non-zero and prints the file.
+# Usage: sh tests/fuzz/run.sh [SECONDS] [target...]   (targets: decode sanitize)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SECS=${1:-60}
+[ $# -gt 0 ] && shift
+TARGETS=${*:-decode sanitize}
+OUT=$ROOT/build/fuzz
+CC=${FUZZ_CC:-clang}
+mkdir -p "$OUT"
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+	echo "fuzz: $CC not found (apt-get install clang); skipping"
+	exit 77
+fi
+CJSON_CFLAGS=$(pkg-config --cflags libcjson 2>/dev/null)
+CJSON_LIBS=$(pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+FLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+-fno-sanitize-recover=undefined -I$ROOT/include $CJSON_CFLAGS"
+
+# Sources each target needs (pure modules only).
+srcs() {
+	case $1 in
+	decode) echo "$ROOT/src/proto.c $ROOT/src/sanitize.c $ROOT/src/arena.c $ROOT/src/event.c" ;;
+	sanitize) echo "$ROOT/src/sanitize.c" ;;
+	esac
+}
+
+# Seed corpus directory for a target, refreshed from the fixtures.
+seeds() {
+	dir=$OUT/corpus_$1
+	mkdir -p "$dir"
+	case $1 in
+	decode) cp "$ROOT"/tests/fixtures/v1/*.json "$dir"/ 2>/dev/null ;;
+	sanitize)
+		for f in "$ROOT"/tests/fixtures/escapes/*.bin; do
+			# A leading flags/width byte: 0xff = no width limit, no flags.
+			{ printf '\377'; cat "$f"; } >"$dir/$(basename "$f")"
+		done ;;
+	esac
+	echo "$dir"
+}
+
+rc=0
+for t in $TARGETS; do
+	bin=$OUT/fuzz_$t
+	# shellcheck disable=SC2046
+	if ! $CC $FLAGS -o "$bin" "$ROOT/tests/fuzz/fuzz_$t.c" $(srcs "$t") $CJSON_LIBS -lm; then
+		echo "fuzz: building fuzz_$t failed"
+		rc=1
+		continue
+	fi
+	corpus=$(seeds "$t")
+	dict=""
+	[ "$t" = decode ] && dict="-dict=$ROOT/tests/fuzz/json.dict"
+	mkdir -p "$OUT/crashes_$t"
+	echo "fuzz: $t for ${SECS}s"
+	ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 $dict \
+		-artifact_prefix="$OUT/crashes_$t/" "$corpus" >"$OUT/fuzz_$t.log" 2>&1
+	frc=$?
+	runs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$OUT/fuzz_$t.log" | tail -n 1)
+	if [ $frc -ne 0 ]; then
+		echo "FAIL fuzz_$t (exit $frc): see $OUT/fuzz_$t.log"
+		grep -E 'ERROR|SUMMARY|Test unit written' "$OUT/fuzz_$t.log" | head -n 5
+		rc=1
+	else
+		echo "PASS fuzz_$t: ${runs:-?}s, corpus $(ls "$corpus" | wc -l) inputs"
+	fi
+done
+exit $rc
