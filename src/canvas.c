@@ -119,7 +119,7 @@ void canvas_set(Canvas *c, int x, int y, uint32_t cp, Element el)
 {
 	if (!c || x < 0 || y < 0 || x >= c->w || y >= c->h)
 		return;
-	if (cp == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || sanitize_cp_width(cp) != 1)
+	if (cp < 0x20 || (cp >= 0x7f && (cp < 0xa0 || sanitize_cp_width(cp) != 1)))
 		cp = c->ascii ? '?' : 0xFFFD;
 	put_cell(c, x, y, cp, el, 1);
 }

@@ -64,7 +64,7 @@ int fmt_usd(char *buf, size_t cap, double usd, bool estimate)
 		return put(buf, cap, "%s0.00", pre);
 	if (usd < 0.00995)
 		return put(buf, cap, "%s%.4f", pre, usd);
-	if (usd < 0.9995)
+	if (usd < 0.09995)
 		return put(buf, cap, "%s%.3f", pre, usd);
 	if (usd < 99.995)
 		return put(buf, cap, "%s%.2f", pre, usd);

@@ -136,8 +136,8 @@ static const Part state_parts[] = {
 	{"done", AGENT_COMPLETED, true},
 };
 
-/* Line 2: agents by state, tokens/s, cost. */
-static void draw_totals(const Model *m, const UiState *ui, Rect r, Canvas *c)
+/* Line 2: agents by state, tokens/s, cost; returns the column after the last text. */
+static int draw_totals(const Model *m, const UiState *ui, Rect r, Canvas *c)
 {
 	int y = r.y, x = r.x, end = r.x + r.w;
 	size_t n[AGENT_STATUS_COUNT], stuck;
@@ -199,6 +199,7 @@ static void draw_totals(const Model *m, const UiState *ui, Rect r, Canvas *c)
 		if (unpriced)
 			x += canvas_text(c, x + 1, y, end - x - 1, EL_NO_PRICE, "+ no price") + 1;
 	}
+	return x;
 }
 
 /* The runtime whose cores the header shows: the selected one, or the first with cores. */
@@ -290,8 +291,9 @@ int view_header_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 		draw_replay_bar(ui, (Rect){r.x, y, r.w, 1}, c);
 		y++;
 	}
+	int totals_end = r.x + r.w;
 	if (y < r.y + r.h) {
-		draw_totals(m, ui, (Rect){r.x, y, r.w, 1}, c);
+		totals_end = draw_totals(m, ui, (Rect){r.x, y, r.w, 1}, c);
 		y++;
 	}
 	const ModelRuntime *rt = cores_runtime(m, ui);
@@ -308,7 +310,7 @@ int view_header_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 			char lab[192];
 			snprintf(lab, sizeof lab, "%.80s %s", rt_name(rt), py);
 			int lw = canvas_text_width(lab, c->ascii);
-			if (lw < r.w / 3)
+			if (r.x + r.w - lw >= totals_end + 2)
 				canvas_text(c, r.x + r.w - lw, y - 1, lw, EL_DIM, lab);
 		}
 		y += used;

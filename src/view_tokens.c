@@ -226,7 +226,9 @@ static void draw_trow(Canvas *c, int x0, int y, const int *cw, const int *cx, co
 		canvas_text(c, x0 + cx[i] + cw[i] - n, y, n, v[i] ? el : EL_DIM, buf);
 	}
 	if (cw[T_RATE]) {
-		double now = r->series[SPARK_SECONDS - 1];
+		double now = 0.0;   /* tokens/s over the last 10 s */
+		for (int i = SPARK_SECONDS - 10; i < SPARK_SECONDS; i++)
+			now += r->series[i] / 10.0;
 		int n = fmt_count(buf, sizeof buf, (int64_t)(now + 0.5));
 		int sw = cw[T_RATE] - 6;
 		if (sw > 0)

@@ -50,6 +50,7 @@ static void test_usd(void **state)
 	CHECK(fmt_usd(b_, sizeof b_, 0.0042, false), "$0.0042");
 	CHECK(fmt_usd(b_, sizeof b_, 0.042, false), "$0.042");
 	CHECK(fmt_usd(b_, sizeof b_, 1.2, true), "~$1.20");
+	CHECK(fmt_usd(b_, sizeof b_, 0.45, true), "~$0.45");
 	CHECK(fmt_usd(b_, sizeof b_, 1.234, false), "$1.23");
 	CHECK(fmt_usd(b_, sizeof b_, 123.4, false), "$123");
 	CHECK(fmt_usd(b_, sizeof b_, 12345.0, false), "$12.3k");
