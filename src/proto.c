@@ -679,7 +679,9 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 	}
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
 	if (root == NULL) {
-		size_t at = (end != NULL && end >= buf && end <= buf + len) ? (size_t)(end - buf) : 0;
+		size_t at = 0;
+		if (end != NULL && end >= buf && end <= buf + len)
+			at = (size_t)(end - buf);
 		fail(&c, "invalid JSON at byte %zu", at);
 		return PROTO_REJECT;
 	}
@@ -844,7 +846,9 @@ int proto_encode_command(const Command *cmd, char *out, size_t cap)
 
 	if (cmd == NULL || out == NULL || cap == 0)
 		return -1;
-	if ((unsigned)cmd->action >= ACTION_COUNT || (unsigned)cmd->target_kind >= TARGET_KIND_COUNT)
+	if ((unsigned)cmd->action >= ACTION_COUNT)
+		return -1;
+	if ((unsigned)cmd->target_kind >= TARGET_KIND_COUNT)
 		return -1;
 	if (memchr(cmd->id, '\0', sizeof(cmd->id)) == NULL || cmd->id[0] == '\0')
 		return -1;
@@ -899,8 +903,8 @@ int proto_command_init(Command *cmd, const char *id, const char *action, TargetK
 	}
 	a = event_name_lookup(command_action_names, ACTION_COUNT, action);
 	if (a < 0) {
-		snprintf(e, PROTO_ERR_MAX,
-		         "command: unknown action (expected pause, resume, retry, cancel or inject)");
+		snprintf(e, PROTO_ERR_MAX, "command: unknown action "
+		         "(expected pause, resume, retry, cancel or inject)");
 		return -1;
 	}
 	if ((unsigned)kind >= TARGET_KIND_COUNT) {

@@ -50,7 +50,9 @@ static void check_event(const Event *ev)
 			abort();
 		break;
 	case EV_THREADS:
-		if (ev->u.threads.ncores > EVENT_MAX_CORES || ev->u.threads.nthreads > EVENT_MAX_THREADS)
+		if (ev->u.threads.ncores > EVENT_MAX_CORES)
+			abort();
+		if (ev->u.threads.nthreads > EVENT_MAX_THREADS)
 			abort();
 		for (size_t i = 0; i < ev->u.threads.ncores; i++)
 			if (!(ev->u.threads.cores[i] >= 0.0 && ev->u.threads.cores[i] <= 1.0))

@@ -131,6 +131,7 @@ static void assert_err_has(const char *err, const char *want)
 
 /* ---- every event type from its fixture ---- */
 
+/* The hello fixture decodes every runtime field, capability and presence bit. */
 static void test_hello(void **state)
 {
 	Event ev;
@@ -157,6 +158,7 @@ static void test_hello(void **state)
 	                 HAS_PID | HAS_CORES | HAS_FREE_THREADED | HAS_STARTED_TS);
 }
 
+/* A minimal hello: proto defaults to 1, unknown capabilities are ignored. */
 static void test_hello_minimal(void **state)
 {
 	Event ev;
@@ -171,6 +173,7 @@ static void test_hello_minimal(void **state)
 	assert_int_equal(ev.u.hello.has & HAS_PID, 0);
 }
 
+/* The agent fixture decodes, with a null parent kept as a value. */
 static void test_agent(void **state)
 {
 	Event ev;
@@ -191,6 +194,7 @@ static void test_agent(void **state)
 	assert_int_equal(a->status, AGENT_WORKING);
 }
 
+/* The task fixture decodes deps, parent, attempt and the null/absent distinctions. */
 static void test_task(void **state)
 {
 	Event ev;
@@ -215,6 +219,7 @@ static void test_task(void **state)
 	                 HAS_INPUT);
 }
 
+/* A task with only an id has no presence bits; an empty deps list is present. */
 static void test_task_minimal(void **state)
 {
 	Event ev;
@@ -226,12 +231,13 @@ static void test_task_minimal(void **state)
 	assert_null(ev.u.task.deps);
 	assert_int_equal(ev.u.task.ndeps, 0);
 	/* An empty deps list is present and empty (it replaces the previous list). */
-	assert_int_equal(dec("{\"type\":\"task\",\"seq\":1,\"ts\":0,\"task\":{\"id\":\"t\",\"deps\":[]}}",
-	                     &ev, err), PROTO_OK);
+	assert_int_equal(dec("{\"type\":\"task\",\"seq\":1,\"ts\":0,"
+	                     "\"task\":{\"id\":\"t\",\"deps\":[]}}", &ev, err), PROTO_OK);
 	assert_true(ev.u.task.has & HAS_DEPS);
 	assert_int_equal(ev.u.task.ndeps, 0);
 }
 
+/* The usage fixture decodes; cost presence and exact large counts. */
 static void test_usage(void **state)
 {
 	Event ev;
@@ -262,6 +268,7 @@ static void test_usage(void **state)
 	assert_int_equal(u->output_tokens, 3000000000LL);
 }
 
+/* The threads fixture decodes cores and per-thread samples. */
 static void test_threads(void **state)
 {
 	Event ev;
@@ -287,6 +294,7 @@ static void test_threads(void **state)
 	assert_int_equal(t->threads[1].core, 1);
 }
 
+/* Utilization overshoot up to 1.05 is clamped; beyond it or negative is rejected. */
 static void test_threads_clamp(void **state)
 {
 	Event ev;
@@ -315,6 +323,7 @@ static void test_threads_clamp(void **state)
 	assert_int_equal(ev.u.threads.nthreads, 0);
 }
 
+/* The message, log and both ack fixtures decode. */
 static void test_message_log_ack(void **state)
 {
 	Event ev;
@@ -346,6 +355,7 @@ static void test_message_log_ack(void **state)
 	                    "task t-9 is working; only failed or canceled tasks can be retried");
 }
 
+/* The snapshot fixture decodes its agents, tasks and usage through the item validators. */
 static void test_snapshot(void **state)
 {
 	Event ev;
@@ -373,6 +383,7 @@ static void test_snapshot(void **state)
 	assert_null(s->usage[0].task);
 }
 
+/* A snapshot without lists is valid and empty. */
 static void test_snapshot_empty(void **state)
 {
 	Event ev;
@@ -382,6 +393,7 @@ static void test_snapshot_empty(void **state)
 	assert_int_equal(ev.u.snapshot.nagents + ev.u.snapshot.ntasks + ev.u.snapshot.nusage, 0);
 }
 
+/* Unknown types are EV_UNKNOWN (skipped, counted), keeping a valid seq. */
 static void test_unknown_type(void **state)
 {
 	Event ev;
@@ -447,9 +459,11 @@ static const Missing missing_cases[] = {
 	{ "snapshot.json", "ts", "snapshot: 'ts' is missing" },
 	{ "snapshot.json", "agents.1.id", "snapshot: 'agents[1].id' is missing" },
 	{ "snapshot.json", "tasks.2.id", "snapshot: 'tasks[2].id' is missing" },
-	{ "snapshot.json", "usage.0.output_tokens", "snapshot: 'usage[0].output_tokens' is missing" },
+	{ "snapshot.json", "usage.0.output_tokens",
+	  "snapshot: 'usage[0].output_tokens' is missing" },
 };
 
+/* Each required field removed (or null) in turn is rejected, naming it. */
 static void test_required_missing(void **state)
 {
 	Event ev;
@@ -484,14 +498,19 @@ static const Bad bad_cases[] = {
 	{ "agent.json", "agent.parent", "{}", "agent: 'agent.parent' must be a string" },
 	{ "agent.json", "agent.name", "true", "agent: 'agent.name' must be a string" },
 	{ "task.json", "task.deps", "\"t-1\"", "task: 'task.deps' must be an array" },
-	{ "task.json", "task.deps", "[\"a\", 3]", "task: 'task.deps[1]' must be a non-empty string" },
+	{ "task.json", "task.deps", "[\"a\", 3]",
+	  "task: 'task.deps[1]' must be a non-empty string" },
 	{ "task.json", "task.deps", "[\"\"]", "task: 'task.deps[0]' must be a non-empty string" },
-	{ "task.json", "task.attempt", "1.5", "task: 'task.attempt' must be a non-negative integer" },
-	{ "task.json", "task.attempt", "-1", "task: 'task.attempt' must be a non-negative integer" },
-	{ "task.json", "task.status", "\"done\"", "task: 'task.status' has unknown value \"done\"" },
+	{ "task.json", "task.attempt", "1.5",
+	  "task: 'task.attempt' must be a non-negative integer" },
+	{ "task.json", "task.attempt", "-1",
+	  "task: 'task.attempt' must be a non-negative integer" },
+	{ "task.json", "task.status", "\"done\"",
+	  "task: 'task.status' has unknown value \"done\"" },
 	{ "task.json", "task.status", "\"\\u001b[31mx\"", "has unknown value \"?[31mx\"" },
 	{ "task.json", "task.error", "42", "task: 'task.error' must be a string" },
-	{ "usage.json", "input_tokens", "-1", "usage: 'input_tokens' must be a non-negative integer" },
+	{ "usage.json", "input_tokens", "-1",
+	  "usage: 'input_tokens' must be a non-negative integer" },
 	{ "usage.json", "output_tokens", "\"5\"",
 	  "usage: 'output_tokens' must be a non-negative integer" },
 	{ "usage.json", "cache_read_tokens", "-3",
@@ -522,7 +541,8 @@ static const Bad bad_cases[] = {
 	{ "hello.json", "runtime", "\"r\"", "hello: 'runtime' must be an object" },
 	{ "hello.json", "runtime.free_threaded", "1",
 	  "hello: 'runtime.free_threaded' must be true or false" },
-	{ "hello.json", "runtime.pid", "-1", "hello: 'runtime.pid' must be a non-negative integer" },
+	{ "hello.json", "runtime.pid", "-1",
+	  "hello: 'runtime.pid' must be a non-negative integer" },
 	{ "hello.json", "capabilities", "[1]", "hello: 'capabilities[0]' must be a string" },
 	{ "hello.json", "capabilities", "{}", "hello: 'capabilities' must be an array" },
 	{ "hello.json", "proto", "2", "hello: 'proto' is 2 but this client speaks 1" },
@@ -541,6 +561,7 @@ static const Bad bad_cases[] = {
 	  "snapshot: 'usage[0].input_tokens' must be a non-negative integer" },
 };
 
+/* Wrong types, unknown enum values and out-of-range numbers are rejected, naming the field. */
 static void test_wrong_values(void **state)
 {
 	Event ev;
@@ -556,12 +577,14 @@ static void test_wrong_values(void **state)
 	}
 }
 
+/* Integers are exact up to 2^53 - 1 and rejected from 2^53 on. */
 static void test_integer_limits(void **state)
 {
 	Event ev;
 	char err[PROTO_ERR_MAX];
 	(void)state;
-	/* 2^53 - 1 is the largest integer accepted; 2^53 (or 2^53 + 1, which parses to it) is not. */
+	/* 2^53 - 1 is the largest integer accepted; 2^53 (or 2^53 + 1, which parses to it)
+	 * is not. */
 	assert_int_equal(dec("{\"type\":\"log\",\"seq\":9007199254740991,\"ts\":9007199254740991,"
 	                     "\"level\":\"info\",\"text\":\"x\"}", &ev, err), PROTO_OK);
 	assert_int_equal(ev.seq, 9007199254740991LL);
@@ -580,6 +603,7 @@ static void test_integer_limits(void **state)
 	assert_int_equal(ev.seq, 4294967297LL);
 }
 
+/* The invalid fixture files are rejected with the expected reasons. */
 static void test_invalid_fixtures(void **state)
 {
 	static const struct {
@@ -588,11 +612,13 @@ static void test_invalid_fixtures(void **state)
 		{ "invalid_truncated.json", "invalid JSON" },
 		{ "invalid_trailing.json", "trailing data" },
 		{ "invalid_not_object.json", "not a JSON object" },
-		{ "invalid_negative_tokens.json", "usage: 'input_tokens' must be a non-negative integer" },
+		{ "invalid_negative_tokens.json",
+		  "usage: 'input_tokens' must be a non-negative integer" },
 		{ "invalid_seq_too_big.json", "log: 'seq' must be an integer >= 1" },
 		{ "invalid_seq_fraction.json", "log: 'seq' must be an integer >= 1" },
 		{ "invalid_task_no_id.json", "task: 'task.id' is missing" },
-		{ "invalid_agent_status.json", "agent: 'agent.status' has unknown value \"sleeping\"" },
+		{ "invalid_agent_status.json",
+		  "agent: 'agent.status' has unknown value \"sleeping\"" },
 		{ "invalid_threads_core.json", "threads: 'cores[1]' must be a number in 0..1" },
 		{ "invalid_hello_no_instance.json", "hello: 'runtime.instance' is missing" },
 	};
@@ -609,6 +635,7 @@ static void test_invalid_fixtures(void **state)
 	}
 }
 
+/* Whitespace may surround the object; trailing data, prefixes and non-objects are rejected. */
 static void test_framing(void **state)
 {
 	Event ev;
@@ -646,6 +673,7 @@ static void test_framing(void **state)
 	assert_int_equal(dec("[]", &ev, NULL), PROTO_REJECT);
 }
 
+/* 100 000-deep nesting is rejected cleanly; moderate nesting in unknown fields is fine. */
 static void test_deep_nesting(void **state)
 {
 	Event ev;
@@ -665,8 +693,8 @@ static void test_deep_nesting(void **state)
 	/* The same inside a valid event's unknown field. */
 	buf = malloc(7 * depth + 200);
 	assert_non_null(buf);
-	p = buf + sprintf(buf, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\",\"text\":\"x\","
-	                  "\"deep\":");
+	p = buf + sprintf(buf, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\","
+	                  "\"text\":\"x\",\"deep\":");
 	for (i = 0; i < depth; i++)
 		memcpy(p, "{\"a\":", 5), p += 5;
 	*p++ = '1';
@@ -676,8 +704,8 @@ static void test_deep_nesting(void **state)
 	*p = '\0';
 	assert_int_equal(dec(buf, &ev, err), PROTO_REJECT);
 	/* Moderate nesting in an unknown field is ignored like any unknown field. */
-	p = buf + sprintf(buf, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\",\"text\":\"x\","
-	                  "\"deep\":");
+	p = buf + sprintf(buf, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\","
+	                  "\"text\":\"x\",\"deep\":");
 	for (i = 0; i < 50; i++)
 		*p++ = '[';
 	for (i = 0; i < 50; i++)
@@ -688,6 +716,7 @@ static void test_deep_nesting(void **state)
 	free(buf);
 }
 
+/* Long strings are truncated at UTF-8 boundaries, long deps lists capped, never rejected. */
 static void test_truncation(void **state)
 {
 	Event ev;
@@ -700,7 +729,8 @@ static void test_truncation(void **state)
 	/* Free text longer than 64 KiB is cut to 64 KiB, not rejected. */
 	memset(text, 'x', big);
 	text[big] = '\0';
-	sprintf(json, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\",\"text\":\"%s\"}", text);
+	sprintf(json, "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\","
+	        "\"text\":\"%s\"}", text);
 	assert_int_equal(dec(json, &ev, err), PROTO_OK);
 	assert_int_equal(strlen(ev.u.log.text), EVENT_TEXT_MAX);
 	/* Ids to 128 bytes, names to 256, never splitting a UTF-8 sequence. */
@@ -709,16 +739,16 @@ static void test_truncation(void **state)
 	char name[1024] = "";
 	for (int i = 0; i < 100; i++)
 		strcat(name, "\xe6\xbc\xa2");   /* U+6F22, 3 bytes: 300 bytes in all */
-	sprintf(json, "{\"type\":\"agent\",\"seq\":1,\"ts\":1,\"agent\":{\"id\":\"%s\",\"name\":\"%s\","
-	        "\"model\":\"%s\"}}", text, name, text);
+	sprintf(json, "{\"type\":\"agent\",\"seq\":1,\"ts\":1,"
+	        "\"agent\":{\"id\":\"%s\",\"name\":\"%s\",\"model\":\"%s\"}}", text, name, text);
 	assert_int_equal(dec(json, &ev, err), PROTO_OK);
 	assert_int_equal(strlen(ev.u.agent.id), EVENT_ID_MAX);
 	assert_int_equal(strlen(ev.u.agent.name), 255);   /* 85 whole characters */
 	assert_true(sanitize_is_clean(ev.u.agent.name, strlen(ev.u.agent.name)));
 	assert_int_equal(strlen(ev.u.agent.model), EVENT_NAME_MAX);
 	/* More deps than EVENT_MAX_DEPS: the first EVENT_MAX_DEPS are kept. */
-	char *p = json + sprintf(json, "{\"type\":\"task\",\"seq\":1,\"ts\":1,\"task\":{\"id\":\"t\","
-	                         "\"deps\":[");
+	char *p = json + sprintf(json, "{\"type\":\"task\",\"seq\":1,\"ts\":1,"
+	                         "\"task\":{\"id\":\"t\",\"deps\":[");
 	for (int i = 0; i < EVENT_MAX_DEPS + 10; i++)
 		p += sprintf(p, "%s\"d%d\"", i ? "," : "", i);
 	strcpy(p, "]}}");
@@ -729,6 +759,7 @@ static void test_truncation(void **state)
 	free(json);
 }
 
+/* Unknown fields are ignored at every level; null optionals are absent. */
 static void test_unknown_fields_ignored(void **state)
 {
 	Event ev;
@@ -752,6 +783,7 @@ static void test_unknown_fields_ignored(void **state)
 
 /* ---- encoders ---- */
 
+/* subscribe encodes exactly, and refuses small buffers and negative since. */
 static void test_encode_subscribe(void **state)
 {
 	char out[64];
@@ -782,6 +814,7 @@ static cJSON *roundtrip(const Command *cmd)
 	return j;
 }
 
+/* Commands encode to JSON that parses back to the same values, escapes included. */
 static void test_encode_command(void **state)
 {
 	Command cmd;
@@ -802,8 +835,8 @@ static void test_encode_command(void **state)
 
 	assert_int_equal(proto_command_init(&cmd, "c-2", "retry", TARGET_TASK, "t-9", err), 0);
 	j = roundtrip(&cmd);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "target"), "task")->valuestring,
-	                    "t-9");
+	t = cJSON_GetObjectItem(j, "target");
+	assert_string_equal(cJSON_GetObjectItem(t, "task")->valuestring, "t-9");
 	assert_null(cJSON_GetObjectItem(j, "reason"));
 	cJSON_Delete(j);
 
@@ -813,9 +846,10 @@ static void test_encode_command(void **state)
 	cJSON_Delete(j);
 
 	/* Text with quotes, backslashes, controls, newlines and Unicode survives exactly. */
-	const char *text = "Use \"EU\" prices\\n\n\ttab \x01\x1b[31m caf\xc3\xa9 \xe6\xbc\xa2 \xf0\x9f\x98\x80"
-	                   " \xe2\x80\xa8 end";
-	assert_int_equal(proto_command_init(&cmd, "c-5", "inject", TARGET_AGENT, "planner", err), 0);
+	const char *text = "Use \"EU\" prices\\n\n\ttab \x01\x1b[31m caf\xc3\xa9 \xe6\xbc\xa2 "
+	                   "\xf0\x9f\x98\x80 \xe2\x80\xa8 end";
+	assert_int_equal(proto_command_init(&cmd, "c-5", "inject", TARGET_AGENT, "planner", err),
+	                 0);
 	cmd.text = text;
 	cmd.reason = "why \"not\"";
 	j = roundtrip(&cmd);
@@ -841,6 +875,7 @@ static void test_encode_command(void **state)
 	assert_int_equal(proto_encode_command(&cmd, small, sizeof(small)), -1);
 }
 
+/* proto_command_init refuses bad actions, targets and ids with a reason. */
 static void test_command_init_errors(void **state)
 {
 	Command cmd;
@@ -862,6 +897,7 @@ static void test_command_init_errors(void **state)
 	assert_int_equal(proto_command_init(&cmd, "c", "pause", TARGET_KIND_COUNT, "a", err), -1);
 }
 
+/* UPPER_SNAKE types select AG-UI; everything else is v1. */
 static void test_sniff(void **state)
 {
 	const char *agui = "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"r\"}";
@@ -876,6 +912,7 @@ static void test_sniff(void **state)
 	assert_int_equal(proto_sniff("", 0), DIALECT_V1);
 }
 
+/* Create the arena shared by the tests. */
 static int setup(void **state)
 {
 	(void)state;
@@ -883,6 +920,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Free the arena. */
 static int teardown(void **state)
 {
 	(void)state;
@@ -890,6 +928,7 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Run the proto suite. */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -101,8 +101,8 @@ static const Expect expected[] = {
 	{ "dcs.bin", "ab" },
 	{ "apc.bin", "ab" },
 	{ "pm_sos.bin", "ab" },
-	{ "c1_raw.bin", "a\xef\xbf\xbd" "31mb\xef\xbf\xbd" "0;tc\xef\xbf\xbdx\xef\xbf\xbd" "d\xef\xbf\xbd"
-	  "e" },
+	{ "c1_raw.bin",
+	  "a\xef\xbf\xbd" "31mb\xef\xbf\xbd" "0;tc\xef\xbf\xbdx\xef\xbf\xbd" "d\xef\xbf\xbd" "e" },
 	{ "c1_utf8.bin", "abcde" },
 	{ "bel.bin", "dingdong" },
 	{ "bs.bin", "safeevil" },
@@ -119,6 +119,7 @@ static const Expect expected[] = {
 	{ "tags.bin", "ab" },
 };
 
+/* Each escape corpus file sanitizes to exactly the expected visible text. */
 static void test_corpus_expected(void **state)
 {
 	char out[1024];
@@ -134,6 +135,7 @@ static void test_corpus_expected(void **state)
 	}
 }
 
+/* Every corpus file, every flag and width: output is terminal-safe and a fixed point. */
 static void test_corpus_invariants(void **state)
 {
 	char path[512], out[1024];
@@ -159,7 +161,7 @@ static void test_corpus_invariants(void **state)
 				if (flags & SANITIZE_ASCII)
 					for (size_t i = 0; i < n; i++)
 						assert_true((unsigned char)out[i] < 0x80);
-				/* Output is a fixed point: clean, and unchanged by a second pass. */
+				/* Output is a fixed point: clean, unchanged by a second pass. */
 				if (!(flags & SANITIZE_KEEP_NEWLINES)) {
 					char again[1024];
 					size_t m;
@@ -180,6 +182,7 @@ static void test_corpus_invariants(void **state)
 	assert_true(files >= 20);
 }
 
+/* The payloads of swallowed sequences (titles, URLs, clipboard data) never appear. */
 static void test_payloads_gone(void **state)
 {
 	static const struct {
@@ -203,6 +206,7 @@ static void test_payloads_gone(void **state)
 	}
 }
 
+/* Newlines, tabs, aborted and nested sequences; ordinary text passes unchanged. */
 static void test_controls(void **state)
 {
 	(void)state;
@@ -228,6 +232,7 @@ static void test_controls(void **state)
 	assert_string_equal(san("soft\xc2\xadhyphen", 0), "soft\xc2\xadhyphen");
 }
 
+/* ASCII mode turns non-ASCII into ? and drops combining marks. */
 static void test_ascii_mode(void **state)
 {
 	(void)state;
@@ -238,6 +243,7 @@ static void test_ascii_mode(void **state)
 	assert_string_equal(san("a\x1b[1mb\xe2\x80\xae", SANITIZE_ASCII), "ab");
 }
 
+/* Code point and string widths: controls, combining, CJK, Hangul, fullwidth, emoji. */
 static void test_widths(void **state)
 {
 	(void)state;
@@ -264,6 +270,7 @@ static void test_widths(void **state)
 	assert_int_equal(sanitize_width(NULL), 0);
 }
 
+/* Truncation by columns and by bytes never splits a code point or a wide character. */
 static void test_truncation(void **state)
 {
 	char out[64];
@@ -280,8 +287,8 @@ static void test_truncation(void **state)
 	assert_int_equal(sanitize_text(cjk, strlen(cjk), out, sizeof(out), 0, 0, &n), 0);
 	assert_string_equal(out, "");
 	/* Emoji are two columns too. */
-	assert_int_equal(sanitize_text("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 8, out, sizeof(out), 3, 0,
-	                               &n), 2);
+	assert_int_equal(sanitize_text("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 8, out, sizeof(out), 3,
+	                               0, &n), 2);
 	assert_int_equal(n, 4);
 	/* Combining marks after the last character that fits are kept with it. */
 	assert_int_equal(sanitize_text("e\xcc\x81x", 4, out, sizeof(out), 1, 0, &n), 1);
@@ -303,6 +310,7 @@ static void test_truncation(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* The decoder accepts valid UTF-8 and refuses overlongs, surrogates and truncation. */
 static void test_utf8_decode(void **state)
 {
 	uint32_t cp;
@@ -329,6 +337,7 @@ static void test_utf8_decode(void **state)
 	assert_int_equal(cp, 0xFFFD);
 }
 
+/* sanitize_is_clean is true only for text sanitize_text would leave unchanged. */
 static void test_is_clean(void **state)
 {
 	(void)state;
@@ -346,6 +355,7 @@ static void test_is_clean(void **state)
 	assert_false(sanitize_is_clean("ab\0c", 4));
 }
 
+/* Run the sanitize suite. */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
