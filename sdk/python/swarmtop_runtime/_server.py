@@ -10,6 +10,7 @@ lock and at most schedule one wake-up per drain.
 
 import asyncio
 import hmac
+from http import HTTPStatus
 import json
 import logging
 import threading
@@ -93,7 +94,7 @@ class Server:
                 self._handler, rt.host, rt.port, process_request=self._process_request,
                 subprotocols=["swarmtop.v1"], max_size=rt.max_message, max_queue=16,
                 ping_interval=rt.ping_interval, ping_timeout=rt.ping_timeout,
-                close_timeout=5, compression=None,
+                close_timeout=2, compression=None,
                 logger=logging.getLogger("swarmtop_runtime.ws"))
         except BaseException as e:
             self._error = e
@@ -113,11 +114,11 @@ class Server:
             want = "Bearer " + tok
             if not hmac.compare_digest(got.encode("utf-8", "replace"), want.encode("utf-8")):
                 self.rt.stats["auth_failures"] += 1
-                return (401, [("WWW-Authenticate", 'Bearer realm="swarmtop"'),
+                return (HTTPStatus.UNAUTHORIZED, [("WWW-Authenticate", 'Bearer realm="swarmtop"'),
                               ("Content-Type", "text/plain")], b"401 unauthorized\n")
         p = path.split("?", 1)[0].rstrip("/") or "/"
         if p not in (self.rt.path.rstrip("/") or "/", "/"):
-            return (404, [("Content-Type", "text/plain")], b"404 not found\n")
+            return (HTTPStatus.NOT_FOUND, [("Content-Type", "text/plain")], b"404 not found\n")
         return None
 
     def _wake(self, sub):
@@ -138,11 +139,13 @@ class Server:
 
     @staticmethod
     async def _close(ws, code, reason):
-        """Close a connection, ignoring a peer that is already gone."""
+        """Close a slow connection: a close frame if it goes out within a second, else abort."""
         try:
-            await ws.close(code, reason)
+            await asyncio.wait_for(ws.close(code, reason), 1.0)
         except Exception:
             pass
+        if ws.transport is not None and not ws.transport.is_closing():
+            ws.transport.abort()
 
     async def _handler(self, ws, path=None):
         """One connection: hello, then read messages until it closes."""
