@@ -47,32 +47,41 @@ static void *tg_calloc(size_t n, size_t size)
 	return calloc(n ? n : 1, size);
 }
 
-/* FNV-1a over n bytes. */
+/* Mix one 64-bit word into h (multiply-rotate; fast, not cryptographic). */
+static uint64_t tg_mix(uint64_t h, uint64_t w)
+{
+	h ^= w * 0x9E3779B97F4A7C15ull;
+	h = (h << 29) | (h >> 35);
+	return h * TG_FNV_PRIME + 0x632BE59BD9B4E019ull;
+}
+
+/* Hash n bytes eight at a time. */
 static uint64_t tg_hash(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	uint64_t w;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= TG_FNV_PRIME;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = tg_mix(h, w);
 	}
-	return h;
+	w = 0;
+	memcpy(&w, b, n);
+	return tg_mix(h, w ^ ((uint64_t)n << 56));
 }
 
-/* Hash a string including its terminator; NULL hashes differently from "". */
+/* Hash a string with its length; NULL hashes differently from "". */
 static uint64_t tg_hash_str(uint64_t h, const char *s)
 {
-	static const unsigned char null_mark = 0xff;
-
 	if (!s)
-		return tg_hash(h, &null_mark, 1);
-	return tg_hash(h, s, strlen(s) + 1);
+		return tg_mix(h, 0xFFFFFFFFFFFFFFFFull);
+	return tg_hash(h, s, strlen(s));
 }
 
 /* Hash an int. */
 static uint64_t tg_hash_int(uint64_t h, int64_t v)
 {
-	return tg_hash(h, &v, sizeof v);
+	return tg_mix(h, (uint64_t)v);
 }
 
 /* True when task t belongs in a graph of runtime rt, agent (-1 = any). */
@@ -119,12 +128,35 @@ void taskgraph_free(TaskGraph *g)
 	free(g->run_start);
 	free(g->node_of_task);
 	free(g->rows);
+	free(g->order);
+	free(g->task_hash);
 	taskgraph_init(g);
 	g->sweeps = sweeps;
 }
 
-/* Structural signature of a graph's inputs. */
-uint64_t taskgraph_signature(const Model *m, int rt, int agent, bool collapse)
+/* Content hash of one task's structure (0 when it is not in the graph). */
+static uint64_t tg_task_hash(const ModelTask *t, size_t i, int rt, int agent, bool collapse)
+{
+	uint64_t h = TG_FNV_OFFSET;
+
+	if (!tg_included(t, rt, agent))
+		return 0;
+	h = tg_hash_int(h, (int64_t)i);
+	h = tg_hash_int(h, t->runtime);
+	h = tg_hash_int(h, t->agent);
+	h = tg_hash_str(h, t->id);
+	h = tg_hash_str(h, t->name);
+	h = tg_hash_str(h, t->parent);
+	h = tg_hash_int(h, (int64_t)t->ndeps);
+	for (size_t d = 0; d < t->ndeps; d++)
+		h = tg_hash_str(h, t->deps[d]);
+	if (collapse)
+		h = tg_hash_int(h, t->status == TASK_COMPLETED);
+	return h | 1;
+}
+
+/* Combine per-task hashes (or compute them when hashes is NULL) into the signature. */
+static uint64_t tg_signature(const Model *m, int rt, int agent, bool collapse, uint64_t *hashes)
 {
 	uint64_t h = TG_FNV_OFFSET;
 
@@ -133,23 +165,39 @@ uint64_t taskgraph_signature(const Model *m, int rt, int agent, bool collapse)
 	h = tg_hash_int(h, collapse);
 	h = tg_hash_int(h, (int64_t)m->ntasks);
 	for (size_t i = 0; i < m->ntasks; i++) {
+		uint64_t th = tg_task_hash(&m->tasks[i], i, rt, agent, collapse);
+
+		if (hashes)
+			hashes[i] = th;
+		h = tg_mix(h, th);
+	}
+	return h;
+}
+
+/* Fingerprint of the task array without reading any string. */
+static uint64_t tg_fingerprint(const Model *m, int rt, int agent, bool collapse)
+{
+	uint64_t h = TG_FNV_OFFSET;
+
+	h = tg_hash_int(h, (int64_t)m->ntasks);
+	for (size_t i = 0; i < m->ntasks; i++) {
 		const ModelTask *t = &m->tasks[i];
 
 		if (!tg_included(t, rt, agent))
 			continue;
-		h = tg_hash_int(h, (int64_t)i);
-		h = tg_hash_int(h, t->runtime);
-		h = tg_hash_int(h, t->agent);
-		h = tg_hash_str(h, t->id);
-		h = tg_hash_str(h, t->name);
-		h = tg_hash_str(h, t->parent);
-		h = tg_hash_int(h, (int64_t)t->ndeps);
-		for (size_t d = 0; d < t->ndeps; d++)
-			h = tg_hash_str(h, t->deps[d]);
-		if (collapse)
-			h = tg_hash_int(h, t->status == TASK_COMPLETED);
+		h = tg_mix(h, (uint64_t)(uintptr_t)t->id ^ (uint64_t)i << 40);
+		h = tg_mix(h, (uint64_t)(uintptr_t)t->name ^ (uint64_t)(uintptr_t)t->parent << 7);
+		h = tg_mix(h, (uint64_t)(uintptr_t)t->deps ^ (uint64_t)t->ndeps << 48);
+		h = tg_mix(h, (uint64_t)(uint32_t)t->agent << 1 |
+		                  (uint64_t)(collapse && t->status == TASK_COMPLETED));
 	}
 	return h;
+}
+
+/* Structural signature of a graph's inputs. */
+uint64_t taskgraph_signature(const Model *m, int rt, int agent, bool collapse)
+{
+	return tg_signature(m, rt, agent, collapse, NULL);
 }
 
 /* Union-find root with path halving. */
@@ -929,10 +977,10 @@ static int tg_columns(TaskGraph *g)
 		g->run_start[l + 1] = g->nruns;
 		x = cx + (l + 1 < nl ? ntr + 4 : 0);
 	}
+	/* every box of a layer gets the layer's width: tidy columns, edges leave together */
 	for (int v = 0; v < g->nnodes; v++) {
 		g->nodes[v].x = g->layer_x[g->nodes[v].layer];
-		if (g->nodes[v].kind == TG_NODE_VIRTUAL)
-			g->nodes[v].w = g->layer_w[g->nodes[v].layer];
+		g->nodes[v].w = g->layer_w[g->nodes[v].layer];
 	}
 	g->width = x;
 	free(rk);
@@ -1031,7 +1079,11 @@ int taskgraph_build(TaskGraph *g, const Model *m, int rt, int agent, bool collap
 	g->agent = agent;
 	g->collapse = collapse;
 	g->ntasks_model = m->ntasks;
-	g->sig = taskgraph_signature(m, rt, agent, collapse);
+	g->task_hash = tg_calloc(m->ntasks, sizeof *g->task_hash);
+	if (!g->task_hash)
+		goto fail;
+	g->sig = tg_signature(m, rt, agent, collapse, g->task_hash);
+	g->fp = tg_fingerprint(m, rt, agent, collapse);
 	if (tg_resolve(m, rt, agent, &s, g) < 0)
 		goto fail;
 	if (collapse && tg_collapse(m, &s) < 0)
@@ -1046,6 +1098,12 @@ int taskgraph_build(TaskGraph *g, const Model *m, int rt, int agent, bool collap
 		tg_rows(g, &s);
 		if (tg_columns(g) < 0)
 			goto fail;
+		g->order = tg_calloc((size_t)g->nreal, sizeof *g->order);
+		if (!g->order)
+			goto fail;
+		for (int k = 0; k < g->nnodes; k++)
+			if (g->nodes[g->by_layer[k]].kind != TG_NODE_VIRTUAL)
+				g->order[g->norder++] = g->nodes[g->by_layer[k]].task;
 	}
 	g->built = true;
 	tg_scratch_free(&s);
@@ -1056,12 +1114,32 @@ fail:
 	return -1;
 }
 
-/* Rebuild only when the signature changed. */
+/* Rebuild only when the structure changed (fingerprint, then signature, rolling check). */
 int taskgraph_update(TaskGraph *g, const Model *m, int rt, int agent, bool collapse)
 {
-	if (g->built && g->runtime == rt && g->agent == agent && g->collapse == collapse &&
-	    g->ntasks_model == m->ntasks && g->sig == taskgraph_signature(m, rt, agent, collapse))
+	size_t n = m->ntasks, slice, end;
+	uint64_t fp;
+
+	if (!g->built || g->runtime != rt || g->agent != agent || g->collapse != collapse ||
+	    g->ntasks_model != n)
+		goto rebuild;
+	fp = tg_fingerprint(m, rt, agent, collapse);
+	if (fp != g->fp) {
+		if (tg_signature(m, rt, agent, collapse, NULL) != g->sig)
+			goto rebuild;
+		g->fp = fp;
 		return 0;
+	}
+	slice = n / 8 > 256 ? n / 8 : 256;
+	if (g->verify_pos >= n)
+		g->verify_pos = 0;
+	end = g->verify_pos + slice < n ? g->verify_pos + slice : n;
+	for (size_t i = g->verify_pos; i < end; i++)
+		if (tg_task_hash(&m->tasks[i], i, rt, agent, collapse) != g->task_hash[i])
+			goto rebuild;
+	g->verify_pos = end;
+	return 0;
+rebuild:
 	return taskgraph_build(g, m, rt, agent, collapse) < 0 ? -1 : 1;
 }
 

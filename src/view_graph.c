@@ -290,22 +290,16 @@ static bool rows_reserve(UiState *ui, size_t n)
 /* Publish the tasks in display order into ui->rows. */
 static void publish_rows(const TaskGraph *g, UiState *ui, bool list)
 {
-	size_t n = 0;
+	size_t n = list ? (size_t)g->nrows : (size_t)g->norder;
 
 	ui->nrows = 0;
-	if (!rows_reserve(ui, list ? (size_t)g->nrows : (size_t)g->nreal))
+	if (!rows_reserve(ui, n))
 		return;
-	if (list) {
-		for (int i = 0; i < g->nrows; i++)
-			ui->rows[n++] = g->rows[i].task;
-	} else {
-		for (int i = 0; i < g->nnodes; i++) {
-			const TgNode *nd = &g->nodes[g->by_layer[i]];
-
-			if (nd->kind != TG_NODE_VIRTUAL)
-				ui->rows[n++] = nd->task;
-		}
-	}
+	if (list)
+		for (size_t i = 0; i < n; i++)
+			ui->rows[i] = g->rows[i].task;
+	else if (n)
+		memcpy(ui->rows, g->order, sizeof *ui->rows * n);
 	ui->nrows = n;
 }
 
@@ -620,7 +614,7 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 		canvas_text(c, x + 10, y++, w - 10, looks[t->status].el, task_status_names[t->status]);
 	}
 	if (y < bottom) {
-		snprintf(buf, sizeof buf, "%lld%s", (long long)t->attempt,
+		snprintf(buf, sizeof buf, "%lld%s", (long long)(t->attempt > 1 ? t->attempt : 1),
 		         t->attempt > 1 ? " (retried)" : "");
 		pane_row(c, x, y++, w, "attempt", t->attempt > 1 ? EL_STATUS_FAILED : EL_DEFAULT, buf);
 	}
@@ -690,7 +684,6 @@ static void draw_footer(const Model *m, const TaskGraph *g, UiState *ui, Canvas 
 	char buf[96], d1[32];
 	int64_t ms;
 
-	canvas_fill(c, f, ' ', EL_DEFAULT);
 	if (node < 0)
 		return;
 	t = &m->tasks[ui->sel_task];
@@ -736,7 +729,6 @@ static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Ca
 
 		rt = rr->name ? rr->name : rr->id ? rr->id : rr->url ? rr->url : "runtime";
 	}
-	canvas_fill(c, (Rect){ r.x, r.y, r.w, 1 }, ' ', EL_DEFAULT);
 	x += canvas_text(c, x, r.y, end - x, EL_TITLE, "Tasks ");
 	x += canvas_text_ellipsis(c, x, r.y, (end - x) / 3, EL_TITLE, rt);
 	if (ui->graph_agent >= 0 && (size_t)ui->graph_agent < m->nagents) {
@@ -746,18 +738,10 @@ static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Ca
 		x += canvas_text_ellipsis(c, x, r.y, (end - x) / 3, EL_TITLE, a->name ? a->name : a->id);
 	}
 	x += 2;
-	for (int k = 0; k < TASK_STATUS_COUNT && x < end; k++) {
-		TaskStatus s = count_order[k];
-
-		if (!counts[s])
-			continue;
-		canvas_set(c, x, r.y, status_glyph(c, s), looks[s].el);
-		snprintf(buf, sizeof buf, "%d %s", counts[s], looks[s].label);
-		x += 2 + canvas_text(c, x + 2, r.y, end - x - 2, looks[s].el, buf) + 2;
-	}
 	{
-		const char *marks[4];
-		int nm = 0;
+		const char *marks[3];
+		int nm = 0, full = 0;
+		bool compact;
 
 		if (g->nback)
 			marks[nm++] = "cycle";
@@ -768,13 +752,32 @@ static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Ca
 		for (int i = nm - 1; i >= 0; i--) {
 			int w = (int)strlen(marks[i]) + 2;
 
-			if (end - w < x)
+			if (end - w - 1 < x)
 				break;
 			end -= w;
 			canvas_set(c, end, r.y, '[', EL_DIM);
 			canvas_text(c, end + 1, r.y, w - 2, EL_TITLE, marks[i]);
 			canvas_set(c, end + w - 1, r.y, ']', EL_DIM);
 			end--;
+		}
+		for (int k = 0; k < TASK_STATUS_COUNT; k++)
+			if (counts[count_order[k]])
+				full += 2 + snprintf(buf, sizeof buf, "%d %s", counts[count_order[k]],
+				                     looks[count_order[k]].label) + 2;
+		compact = x + full > end;
+		for (int k = 0; k < TASK_STATUS_COUNT; k++) {
+			TaskStatus s = count_order[k];
+			int n;
+
+			if (!counts[s])
+				continue;
+			n = compact ? snprintf(buf, sizeof buf, "%d", counts[s])
+			            : snprintf(buf, sizeof buf, "%d %s", counts[s], looks[s].label);
+			if (x + (compact ? 1 : 2) + n > end)
+				break;
+			canvas_set(c, x, r.y, status_glyph(c, s), looks[s].el);
+			x += compact ? 1 : 2;
+			x += canvas_text(c, x, r.y, end - x, looks[s].el, buf) + (compact ? 1 : 2);
 		}
 	}
 }

@@ -108,6 +108,12 @@ typedef struct TaskGraph {
 	int width, height;          /* graph extent */
 	TgRow *rows;                /* list mode order (every task in the graph) */
 	int nrows;
+	int *order;                 /* real nodes' tasks in layout order (layer, top to bottom) */
+	int norder;
+	/* change detection (see taskgraph_update) */
+	uint64_t fp;                /* fingerprint of pointers and scalars, no string reads */
+	uint64_t *task_hash;        /* ntasks_model: content hash per task (0 = not included) */
+	size_t verify_pos;          /* next task the rolling content check looks at */
 } TaskGraph;
 
 /* Prepare an empty graph (no allocation). */
@@ -124,7 +130,11 @@ uint64_t taskgraph_signature(const Model *m, int rt, int agent, bool collapse);
 /* Lay the graph out from scratch. Returns 0, or -1 when out of memory (g is then empty). */
 int taskgraph_build(TaskGraph *g, const Model *m, int rt, int agent, bool collapse);
 
-/* Rebuild only when the signature changed. Returns 1 rebuilt, 0 unchanged, -1 no memory. */
+/* Rebuild only when the structure changed. Returns 1 rebuilt, 0 unchanged, -1 no memory.
+ * Cheap enough for every frame at 10 000 tasks: a fingerprint of the task array (pointers,
+ * counts, no string reads) catches most changes; when it differs the full signature decides;
+ * when it does not, a rolling slice of tasks has its content re-hashed, so a change that
+ * reused freed addresses is still seen within a few frames. */
 int taskgraph_update(TaskGraph *g, const Model *m, int rt, int agent, bool collapse);
 
 /* The node drawing task (its summary when folded), or -1. */
