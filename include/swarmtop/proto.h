@@ -32,17 +32,20 @@ typedef enum ProtoDialect {
 } ProtoDialect;
 
 /* Decode one complete message of len bytes into ev, allocating from a.
- * On PROTO_REJECT, err (PROTO_ERR_MAX bytes) holds e.g.
- * "task: missing required field 'task.id'". */
+ * On PROTO_REJECT, err (PROTO_ERR_MAX bytes, may be NULL) holds one line naming the field, e.g.
+ * "task: 'task.id' is missing", and ev is zeroed. Rules: docs/protocol.md section 3.1. */
 ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char err[PROTO_ERR_MAX]);
 
 /* Guess the dialect from a connection's first message: UPPER_SNAKE type and no hello -> AG-UI. */
 ProtoDialect proto_sniff(const char *buf, size_t len);
 
-/* Encode {"type":"subscribe","since":N}; returns bytes written (excl. NUL) or -1 if out is too small. */
+/* Encode {"type":"subscribe","since":N}; returns bytes written (excl. NUL) or -1 if out is too
+ * small or since < 0. */
 int proto_encode_subscribe(long long since, char *out, size_t cap);
 
-/* Encode a command; returns bytes written (excl. NUL) or -1 if out is too small. */
+/* Encode a command; returns bytes written (excl. NUL) or -1 if out is too small or the command
+ * is invalid (no id, no target for an agent/task, inject without text). text and reason are
+ * JSON-escaped; invalid UTF-8 in them becomes U+FFFD. Never writes a partial message. */
 int proto_encode_command(const Command *cmd, char *out, size_t cap);
 
 /* Parse a command's action/target from CLI-ish words: "pause", TARGET_AGENT, "planner".
