@@ -912,9 +912,10 @@ static void op_strs(Op *op, const char *const *v, int n)
 
 int store_append(Store *s, const StoreEventRow *row)
 {
-	if (!row || !row->runtime_id || !row->instance || !row->type || !row->raw) {
-		errf(s->err, sizeof s->err, "store_append: runtime_id, instance, type and raw"
-			 " are required");
+	if (!row || !row->runtime_id || !row->instance || !row->type || !row->raw ||
+	    row->session == STORE_NONE || row->recv_ms == STORE_NONE) {
+		errf(s->err, sizeof s->err, "store_append: session, runtime_id, instance, recv_ms,"
+		     " type and raw are required");
 		return -1;
 	}
 	if (row->raw_len > INT32_MAX) {
@@ -935,9 +936,10 @@ int store_append(Store *s, const StoreEventRow *row)
 
 int store_runtime_seen(Store *s, const StoreRuntime *rt)
 {
-	if (!rt || !rt->runtime_id || !rt->instance) {
-		errf(s->err, sizeof s->err, "store_runtime_seen: runtime_id and instance are"
-			 " required");
+	if (!rt || !rt->runtime_id || !rt->instance || rt->session == STORE_NONE ||
+	    rt->seen_ms == STORE_NONE) {
+		errf(s->err, sizeof s->err, "store_runtime_seen: session, runtime_id, instance and"
+		     " seen_ms are required");
 		return -1;
 	}
 	Op op = {.kind = OP_RUNTIME, .i = {rt->session, rt->seen_ms}};
@@ -948,7 +950,7 @@ int store_runtime_seen(Store *s, const StoreRuntime *rt)
 
 int store_command_put(Store *s, const StoreCommand *c)
 {
-	if (!c || !c->id || !*c->id) {
+	if (!c || !c->id || !*c->id || c->session == STORE_NONE) {
 		errf(s->err, sizeof s->err, "store_command_put: the command id is required");
 		return -1;
 	}
@@ -961,7 +963,7 @@ int store_command_put(Store *s, const StoreCommand *c)
 
 int store_gap_add(Store *s, const StoreGap *g)
 {
-	if (!g || !g->runtime_id || !g->instance || g->from_seq == STORE_NONE ||
+	if (!g || g->session == STORE_NONE || !g->runtime_id || !g->instance || g->from_seq == STORE_NONE ||
 	    g->to_seq == STORE_NONE || g->at_ms == STORE_NONE) {
 		errf(s->err, sizeof s->err, "store_gap_add: runtime_id, instance, from_seq,"
 			 " to_seq and at_ms are required");
