@@ -325,9 +325,12 @@ static int clamp_pan(int pan, int extent, int view)
 	return pan < 0 ? 0 : pan;
 }
 
-/* Shift pan the least so that [a, b) shows inside a view of size n. */
+/* Shift pan so that [a, b) shows inside a view of size n: the least shift when it is partly
+ * visible, centred when it is off screen (a jump, like vim's zz). */
 static int pan_to_show(int pan, int a, int b, int n)
 {
+	if (b <= pan || a >= pan + n)
+		return (a + b) / 2 - n / 2;
 	if (b - a + 2 * VG_MARGIN > n)
 		return a - VG_MARGIN;
 	if (a - VG_MARGIN < pan)

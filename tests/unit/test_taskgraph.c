@@ -309,6 +309,30 @@ static void test_stable_on_status_change(void **state)
 	model_free(m);
 }
 
+static void test_rolling_check_sees_reused_addresses(void **state)
+{
+	(void)state;
+	Model *m = tgf_model();
+	TaskGraph g;
+	int rebuilt = 0;
+
+	tgf_task(m, "a", TASK_WORKING, NULL);
+	tgf_task(m, "c", TASK_WORKING, NULL);
+	tgf_task(m, "b", TASK_WORKING, "a", NULL);
+	taskgraph_init(&g);
+	assert_int_equal(taskgraph_update(&g, m, 0, -1, false), 1);
+	assert_int_equal(g.edges[0].from, taskgraph_node_of(&g, model_find_task(m, 0, "a")));
+	/* same-size replacement: malloc may hand back the very same addresses */
+	tgf_task(m, "b", TASK_WORKING, "c", NULL);
+	for (int i = 0; i < 10 && !rebuilt; i++)
+		rebuilt = taskgraph_update(&g, m, 0, -1, false);
+	assert_int_equal(rebuilt, 1);
+	assert_int_equal(g.nedges, 1);
+	assert_int_equal(g.edges[0].from, taskgraph_node_of(&g, model_find_task(m, 0, "c")));
+	taskgraph_free(&g);
+	model_free(m);
+}
+
 static void test_agent_filter(void **state)
 {
 	(void)state;
@@ -497,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_crossings_reduced),
 		cmocka_unit_test(test_collapse),
 		cmocka_unit_test(test_stable_on_status_change),
+		cmocka_unit_test(test_rolling_check_sees_reused_addresses),
 		cmocka_unit_test(test_agent_filter),
 		cmocka_unit_test(test_navigation),
 		cmocka_unit_test(test_list_order),
