@@ -48,6 +48,7 @@ struct Conn {
 	bool auth_failed;
 	bool closing;                   /* closed for good: no reconnect */
 	bool close_now;                 /* close at the next writeable */
+	int close_code;                 /* with this code (0: 4000 or 1000) */
 	bool hello_seen;
 	bool agui;
 	bool subscribe_pending;
@@ -259,6 +260,7 @@ static void conn_connect(Conn *c)
 	c->agui = false;
 	c->subscribe_pending = false;
 	c->close_now = false;
+	c->close_code = 0;
 	c->fail[0] = '\0';
 	c->fail_state = CONN_RECONNECTING;
 	c->len = 0;
@@ -474,6 +476,8 @@ static void conn_fail(Conn *c, ConnState st, const char *fmt, ...)
 	va_end(ap);
 	conn_clean(c->fail, sizeof(c->fail), tmp, strlen(tmp));
 	c->fail_state = st;
+	if (st == CONN_PROTOCOL_ERROR)
+		conn_set_state(c, st, c->fail, 0);
 }
 
 /* Close the connection from inside a callback with code and reason; returns -1 for lws. */
@@ -481,6 +485,19 @@ static int conn_close_with(Conn *c, struct lws *wsi, enum lws_close_status code)
 {
 	lws_close_reason(wsi, code, (unsigned char *)c->fail, strlen(c->fail));
 	return -1;
+}
+
+/* Stop accepting data and close with code at the next writeable (returning -1 in the
+ * middle of a long frame is not safe in lws 4.1). Frees the reassembly buffer. */
+static int conn_abort(Conn *c, struct lws *wsi, int code)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+	c->close_code = code;
+	c->close_now = true;
+	lws_callback_on_writable(wsi);
+	return 0;
 }
 
 /* The first message of the connection was a hello: resume with subscribe. */
@@ -592,15 +609,14 @@ static void conn_message(Conn *c, char *buf, size_t len)
 static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 {
 	size_t maxm = app_options(c->app)->max_message;
+	if (c->close_code)
+		return 0;   /* closing: the rest of the offending message is dropped unread */
 	if (lws_frame_is_binary(wsi)) {
 		c->st.binary++;
 		model_reject(app_model(c->app), c->rt, "binary message (text JSON only): closed 1003",
 		             app_now_ms());
 		conn_fail(c, CONN_PROTOCOL_ERROR, "binary message");
-		free(c->buf);
-		c->buf = NULL;
-		c->len = c->cap = 0;
-		return conn_close_with(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
+		return conn_abort(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
 	}
 	bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
 	if (c->len + len > maxm) {
@@ -609,10 +625,7 @@ static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 		snprintf(why, sizeof(why), "message larger than %zu bytes: closed 1009", maxm);
 		model_reject(app_model(c->app), c->rt, why, app_now_ms());
 		conn_fail(c, CONN_PROTOCOL_ERROR, "message larger than %zu bytes", maxm);
-		free(c->buf);
-		c->buf = NULL;
-		c->len = c->cap = 0;
-		return conn_close_with(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+		return conn_abort(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 	}
 	if (c->len + len + 1 > c->cap) {
 		size_t nc = c->cap ? c->cap : 4096;
@@ -623,7 +636,7 @@ static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 		char *nb = realloc(c->buf, nc);
 		if (!nb) {
 			conn_fail(c, CONN_PROTOCOL_ERROR, "out of memory");
-			return conn_close_with(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+			return conn_abort(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 		}
 		c->buf = nb;
 		c->cap = nc;
@@ -642,8 +655,10 @@ static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 		c->buf = NULL;
 		c->cap = 0;
 	}
-	if (c->close_now)
-		return conn_close_with(c, wsi, 4000);
+	if (c->close_now && !c->close_code) {
+		c->close_code = 4000;
+		lws_callback_on_writable(wsi);
+	}
 	return 0;
 }
 
@@ -656,7 +671,8 @@ static int conn_writeable(Conn *c, struct lws *wsi)
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, 3);
 			return -1;
 		}
-		return conn_close_with(c, wsi, c->closing ? LWS_CLOSE_STATUS_NORMAL : 4000);
+		return conn_close_with(c, wsi, c->close_code ? (enum lws_close_status)c->close_code
+		                               : c->closing ? LWS_CLOSE_STATUS_NORMAL : 4000);
 	}
 	if (c->subscribe_pending) {
 		unsigned char b[LWS_PRE + 64];
@@ -715,8 +731,12 @@ static void conn_gone(Conn *c, const char *why)
 		conn_set_state(c, CONN_CLOSED, NULL, 0);
 		return;
 	}
-	if (c->fail[0])
-		conn_schedule_retry(c, c->fail_state, c->fail);
+	if (c->fail[0] && c->fail_state == CONN_PROTOCOL_ERROR) {
+		char perr[CONN_REASON_MAX + 32];
+		snprintf(perr, sizeof(perr), "protocol error: %s", c->fail);
+		conn_schedule_retry(c, CONN_RECONNECTING, perr);
+	} else if (c->fail[0])
+		conn_schedule_retry(c, CONN_RECONNECTING, c->fail);
 	else
 		conn_schedule_retry(c, CONN_RECONNECTING, why);
 }

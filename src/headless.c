@@ -205,7 +205,7 @@ static void hl_print_conn(App *a, int rt, ConnState st, const char *reason)
 	static const char *const verbs[CONN_STATE_COUNT] = {
 		[CONN_CONNECTING] = NULL,
 		[CONN_CONNECTED] = "connected",
-		[CONN_RECONNECTING] = "connection lost",
+		[CONN_RECONNECTING] = "disconnected",
 		[CONN_AUTH_FAILED] = "authentication failed",
 		[CONN_PROTOCOL_ERROR] = "protocol error",
 		[CONN_CLOSED] = NULL,
@@ -218,8 +218,8 @@ static void hl_print_conn(App *a, int rt, ConnState st, const char *reason)
 	hl_clean(m->runtimes[rt].url, url, sizeof(url), 200, true);
 	hl_clean(reason, why, sizeof(why), 240, true);
 	int64_t retry = m->runtimes[rt].retry_at_ms - app_now_ms();
-	if (st == CONN_RECONNECTING || st == CONN_PROTOCOL_ERROR)
-		fprintf(stderr, "swarmtop: %s: %s%s%s, retrying in %.1f s\n", url, verbs[st],
+	if (st == CONN_RECONNECTING)
+		fprintf(stderr, "swarmtop: %s: %s%s%s; reconnecting in %.1f s\n", url, verbs[st],
 		        reason ? ": " : "", reason ? why : "", retry > 0 ? (double)retry / 1000 : 0.0);
 	else
 		fprintf(stderr, "swarmtop: %s: %s%s%s\n", url, verbs[st], reason ? ": " : "",
