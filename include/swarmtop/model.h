@@ -276,4 +276,11 @@ bool model_agent_stuck(const ModelAgent *a, int64_t now_ms, int64_t stuck_ms);
  * determinism tests. Returns a malloc'd NUL-terminated string. */
 char *model_dump(const Model *m);
 
+/* A deep copy of m (model_copy.c): folding either afterwards never affects the other.
+ * NULL when out of memory. */
+Model *model_clone(const Model *m);
+
+/* An estimate of the heap bytes m owns (model_copy.c): what a clone of it costs. */
+size_t model_bytes(const Model *m);
+
 #endif
