@@ -712,27 +712,14 @@ static int tg_group(TaskGraph *g, TgScratch *s)
 	return 0;
 }
 
-typedef struct TgPair {
-	int a, b;
-} TgPair;
-
-/* Order pairs lexicographically. */
-static int tg_pair_cmp(const void *x, const void *y)
-{
-	const TgPair *p = x, *q = y;
-
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	return (p->b > q->b) - (p->b < q->b);
-}
-
-/* Crossings between adjacent layers for positions pos (inversions, Fenwick tree). */
+/* Crossings between adjacent layers for positions pos: segments are bucketed by source
+ * position (counting sort), and a Fenwick tree over target positions counts, for each
+ * bucket, the earlier segments whose target lies below (Barth, Juenger, Mutzel). */
 static long tg_count_crossings(const TaskGraph *g, const int *pos)
 {
 	long total = 0;
 	int maxseg = 0, maxw = 0;
-	TgPair *pairs;
-	int *bit;
+	int *bucket, *start, *bit;
 
 	for (int l = 0; l < g->nlayers; l++) {
 		int ns = g->seg_start[l + 1] - g->seg_start[l];
@@ -741,37 +728,50 @@ static long tg_count_crossings(const TaskGraph *g, const int *pos)
 		maxseg = ns > maxseg ? ns : maxseg;
 		maxw = w > maxw ? w : maxw;
 	}
-	pairs = tg_calloc((size_t)maxseg, sizeof *pairs);
+	bucket = tg_calloc((size_t)maxseg, sizeof *bucket);
+	start = tg_calloc((size_t)maxw + 1, sizeof *start);
 	bit = tg_calloc((size_t)maxw + 1, sizeof *bit);
-	if (!pairs || !bit) {
-		free(pairs);
+	if (!bucket || !start || !bit) {
+		free(bucket);
+		free(start);
 		free(bit);
 		return -1;
 	}
 	for (int l = 0; l + 1 < g->nlayers; l++) {
-		int s0 = g->seg_start[l], ns = g->seg_start[l + 1] - s0;
-		int w = g->layer_start[l + 2] - g->layer_start[l + 1];
+		int s0 = g->seg_start[l], ns = g->seg_start[l + 1] - s0, seen = 0;
+		int wa = g->layer_start[l + 1] - g->layer_start[l];
+		int wb = g->layer_start[l + 2] - g->layer_start[l + 1];
 
-		for (int k = 0; k < ns; k++) {
-			pairs[k].a = pos[g->segs[s0 + k].from];
-			pairs[k].b = pos[g->segs[s0 + k].to];
-		}
-		qsort(pairs, (size_t)ns, sizeof *pairs, tg_pair_cmp);
-		memset(bit, 0, sizeof *bit * ((size_t)w + 1));
-		for (int k = 0; k < ns; k++) {
-			/* count earlier segments whose target lies strictly below this one's */
-			long seen = 0;
+		if (ns < 2)
+			continue;
+		memset(start, 0, sizeof *start * ((size_t)wa + 1));
+		for (int k = 0; k < ns; k++)
+			start[pos[g->segs[s0 + k].from] + 1]++;
+		for (int a = 0; a < wa; a++)
+			start[a + 1] += start[a];
+		for (int k = 0; k < ns; k++)
+			bucket[start[pos[g->segs[s0 + k].from]]++] = pos[g->segs[s0 + k].to];
+		memset(bit, 0, sizeof *bit * ((size_t)wb + 1));
+		/* start[a] is now the end of bucket a; walk the buckets in order */
+		for (int a = 0, k0 = 0; a < wa; a++) {
+			int k1 = start[a];
 
-			for (int i = w; i > 0; i -= i & -i)
-				seen += bit[i];
-			for (int i = pairs[k].b + 1; i > 0; i -= i & -i)
-				seen -= bit[i];
-			total += seen;
-			for (int i = pairs[k].b + 1; i <= w; i += i & -i)
-				bit[i]++;
+			for (int k = k0; k < k1; k++) {
+				long below = seen;
+
+				for (int i = bucket[k] + 1; i > 0; i -= i & -i)
+					below -= bit[i];
+				total += below;
+			}
+			for (int k = k0; k < k1; k++)
+				for (int i = bucket[k] + 1; i <= wb; i += i & -i)
+					bit[i]++;
+			seen += k1 - k0;
+			k0 = k1;
 		}
 	}
-	free(pairs);
+	free(bucket);
+	free(start);
 	free(bit);
 	return total;
 }
