@@ -25,20 +25,20 @@
 
 /* Everything a build needs only while it runs. */
 typedef struct TgScratch {
-	int *inc;            /* included task indexes, ascending */
+	int *inc; /* included task indexes, ascending */
 	int nt;
-	int *miss;           /* per task: unknown deps */
-	bool *self;          /* per task: depends on itself */
-	int *par;            /* per task: parent task (included) or -1 */
-	int (*raw)[2];       /* task edges dep -> task */
+	int *miss;     /* per task: unknown deps */
+	bool *self;    /* per task: depends on itself */
+	int *par;      /* per task: parent task (included) or -1 */
+	int (*raw)[2]; /* task edges dep -> task */
 	int nraw;
-	int *uf, *ufsize;    /* union-find over tasks (collapse) */
-	bool *fold;          /* per task: folded into a summary */
-	int *layer;          /* per node */
-	int *lfrom, *lto;    /* per edge: layout direction */
-	int *pos;            /* per node: index in its layer */
-	int *pred_start, *pred;   /* segment CSR by target */
-	int *succ_start, *succ;   /* segment CSR by source */
+	int *uf, *ufsize;       /* union-find over tasks (collapse) */
+	bool *fold;             /* per task: folded into a summary */
+	int *layer;             /* per node */
+	int *lfrom, *lto;       /* per edge: layout direction */
+	int *pos;               /* per node: index in its layer */
+	int *pred_start, *pred; /* segment CSR by target */
+	int *succ_start, *succ; /* segment CSR by source */
 } TgScratch;
 
 /* calloc that never asks for zero bytes. */
@@ -189,7 +189,7 @@ static uint64_t tg_fingerprint(const Model *m, int rt, int agent, bool collapse)
 		h = tg_mix(h, (uint64_t)(uintptr_t)t->name ^ (uint64_t)(uintptr_t)t->parent << 7);
 		h = tg_mix(h, (uint64_t)(uintptr_t)t->deps ^ (uint64_t)t->ndeps << 48);
 		h = tg_mix(h, (uint64_t)(uint32_t)t->agent << 1 |
-		                  (uint64_t)(collapse && t->status == TASK_COMPLETED));
+		                      (uint64_t)(collapse && t->status == TASK_COMPLETED));
 	}
 	return h;
 }
@@ -369,7 +369,7 @@ static int tg_box_width(const Model *m, const TgNode *nd)
 
 		for (int c = nd->count; c >= 10; c /= 10)
 			digits++;
-		w = 2 + digits + 5 + 4;     /* "✓ 14 done" plus borders and padding */
+		w = 2 + digits + 5 + 4; /* "✓ 14 done" plus borders and padding */
 	} else {
 		w = tg_label_width(&m->tasks[nd->task]) + 6;
 	}
@@ -478,10 +478,11 @@ static int tg_csr(int n, int count, const int *key, const int *val, int **start,
 static int tg_break_cycles(TaskGraph *g, TgScratch *s)
 {
 	int n = g->nreal, ne = g->nedges, rc = -1;
-	int *from = tg_calloc((size_t)ne, sizeof *from), *eidx = tg_calloc((size_t)ne, sizeof *eidx);
+	int *from = tg_calloc((size_t)ne, sizeof *from),
+	    *eidx = tg_calloc((size_t)ne, sizeof *eidx);
 	int *start = NULL, *out = NULL;
 	char *color = tg_calloc((size_t)n, 1);
-	int (*stack)[2] = tg_calloc((size_t)n, sizeof *stack);
+	int(*stack)[2] = tg_calloc((size_t)n, sizeof *stack);
 
 	s->lfrom = tg_calloc((size_t)ne, sizeof *s->lfrom);
 	s->lto = tg_calloc((size_t)ne, sizeof *s->lto);
@@ -688,8 +689,8 @@ static int tg_group(TaskGraph *g, TgScratch *s)
 	for (int l = 0; l < nl; l++)
 		g->seg_start[l + 1] += g->seg_start[l];
 	{
-		int *sf = tg_calloc((size_t)g->nsegs, sizeof *sf), *st = tg_calloc((size_t)g->nsegs,
-		                                                                      sizeof *st);
+		int *sf = tg_calloc((size_t)g->nsegs, sizeof *sf),
+		    *st = tg_calloc((size_t)g->nsegs, sizeof *st);
 
 		if (!sf || !st) {
 			free(sf);
@@ -949,7 +950,7 @@ static int tg_columns(TaskGraph *g)
 				end++;
 			}
 			if (y0 != y1) {
-				rk[nr].from = k;            /* first seg of the group */
+				rk[nr].from = k; /* first seg of the group */
 				rk[nr].y0 = y0;
 				rk[nr].y1 = y1;
 				rk[nr].sy = sy;
@@ -957,7 +958,7 @@ static int tg_columns(TaskGraph *g)
 				nr++;
 			}
 			for (int j = k; j < end; j++)
-				g->segs[j].track = cx;      /* straight: no run */
+				g->segs[j].track = cx; /* straight: no run */
 			k = end;
 		}
 		qsort(rk, (size_t)nr, sizeof *rk, tg_run_cmp);
@@ -992,7 +993,8 @@ static int tg_list(const Model *m, TgScratch *s, TaskGraph *g)
 {
 	size_t n = m->ntasks;
 	int *tp = tg_calloc(n, sizeof *tp), *kid_start = NULL, *kids = NULL;
-	int *key = tg_calloc((size_t)s->nt, sizeof *key), *val = tg_calloc((size_t)s->nt, sizeof *val);
+	int *key = tg_calloc((size_t)s->nt, sizeof *key),
+	    *val = tg_calloc((size_t)s->nt, sizeof *val);
 	int *stk = tg_calloc((size_t)s->nt + 1, sizeof *stk), *it = tg_calloc(n, sizeof *it);
 	char *seen = tg_calloc(n, 1);
 	int nk = 0, rc = -1;
@@ -1021,7 +1023,7 @@ static int tg_list(const Model *m, TgScratch *s, TaskGraph *g)
 			if (seen[r] || (pass == 0 && tp[r] >= 0))
 				continue;
 			seen[r] = 1;
-			g->rows[g->nrows] = (TgRow){ .task = r, .depth = 0, .last = true };
+			g->rows[g->nrows] = (TgRow){.task = r, .depth = 0, .last = true};
 			stk[sp++] = g->nrows++;
 			it[r] = kid_start[r];
 			while (sp > 0) {
@@ -1048,8 +1050,10 @@ static int tg_list(const Model *m, TgScratch *s, TaskGraph *g)
 							last = false;
 					if (pr->depth >= 1 && pr->depth < 32 && !pr->last)
 						more |= 1u << pr->depth;
-					g->rows[g->nrows] = (TgRow){ .task = c, .depth = pr->depth + 1,
-					                             .more = more, .last = last };
+					g->rows[g->nrows] = (TgRow){.task = c,
+					                            .depth = pr->depth + 1,
+					                            .more = more,
+					                            .last = last};
 				}
 				stk[sp++] = g->nrows++;
 			}
@@ -1219,7 +1223,8 @@ int taskgraph_node_at(const TaskGraph *g, int gx, int gy)
 
 		if (n->y > gy)
 			break;
-		if (n->kind != TG_NODE_VIRTUAL && gx >= n->x && gx < n->x + n->w && gy < n->y + n->h)
+		if (n->kind != TG_NODE_VIRTUAL && gx >= n->x && gx < n->x + n->w &&
+		    gy < n->y + n->h)
 			return g->by_layer[k];
 	}
 	return -1;
@@ -1237,14 +1242,14 @@ int taskgraph_neighbour(const TaskGraph *g, int n, int dx, int dy)
 		int l = from->layer;
 
 		for (int k = g->layer_start[l] + from->order + (dy > 0 ? 1 : -1);
-		     k >= g->layer_start[l] && k < g->layer_start[l + 1]; k += dy > 0 ? 1 : -1)
+		     k >= g->layer_start[l] && k<g->layer_start[l + 1]; k += dy> 0 ? 1 : -1)
 			if (g->nodes[g->by_layer[k]].kind != TG_NODE_VIRTUAL)
 				return g->by_layer[k];
 		return -1;
 	}
 	if (dx == 0)
 		return -1;
-	for (int l = from->layer + (dx > 0 ? 1 : -1); l >= 0 && l < g->nlayers; l += dx > 0 ? 1 : -1) {
+	for (int l = from->layer + (dx > 0 ? 1 : -1); l >= 0 && l<g->nlayers; l += dx> 0 ? 1 : -1) {
 		int best = -1, bestd = INT_MAX;
 
 		for (int k = g->layer_start[l]; k < g->layer_start[l + 1]; k++) {
@@ -1268,7 +1273,7 @@ static int tg_seq_task(const TaskGraph *g, bool list, int i)
 	if (list)
 		return g->rows[i].task;
 	return g->nodes[g->by_layer[i]].kind == TG_NODE_VIRTUAL ? -1
-	                                                          : g->nodes[g->by_layer[i]].task;
+	                                                        : g->nodes[g->by_layer[i]].task;
 }
 
 /* Next/previous task with a status in mask. */

@@ -27,64 +27,85 @@
 #include "swarmtop/taskgraph.h"
 #include "swarmtop/view.h"
 
-#define VG_PANE_W      36    /* details pane width, columns */
-#define VG_PANE_MIN_W  100   /* narrower areas get a footer line instead */
-#define VG_MARGIN      2     /* auto-pan keeps this many cells around the selection */
-#define VG_WRAP_MAX    4096  /* bytes of a text field shown in the pane */
+#define VG_PANE_W     36   /* details pane width, columns */
+#define VG_PANE_MIN_W 100  /* narrower areas get a footer line instead */
+#define VG_MARGIN     2    /* auto-pan keeps this many cells around the selection */
+#define VG_WRAP_MAX   4096 /* bytes of a text field shown in the pane */
 
 /* Line bits in the edge grid. */
 enum {
-	LN_U = 1, LN_D = 2, LN_L = 4, LN_R = 8,
-	LN_BACK = 16,   /* part of an edge reversed to break a cycle */
-	LN_HOT = 32,    /* touches the selected node */
+	LN_U = 1,
+	LN_D = 2,
+	LN_L = 4,
+	LN_R = 8,
+	LN_BACK = 16, /* part of an edge reversed to break a cycle */
+	LN_HOT = 32,  /* touches the selected node */
 	LN_ARROW_R = 64,
 	LN_ARROW_L = 128,
 };
 
 typedef struct StatusLook {
-	Element el;        /* glyph and label colour */
-	Element box;       /* box border colour */
-	Element name;      /* task name colour */
+	Element el;   /* glyph and label colour */
+	Element box;  /* box border colour */
+	Element name; /* task name colour */
 	uint32_t glyph;
 	char ascii;
 	const char *label;
 } StatusLook;
 
 static const StatusLook looks[TASK_STATUS_COUNT] = {
-	[TASK_SUBMITTED] = { EL_STATUS_SUBMITTED, EL_BORDER, EL_DEFAULT, 0x25CB, 'o', "submitted" },
-	[TASK_WORKING] = { EL_STATUS_WORKING, EL_STATUS_WORKING, EL_DEFAULT, 0x25CF, '*', "working" },
-	[TASK_INPUT_REQUIRED] = { EL_STATUS_INPUT, EL_STATUS_INPUT, EL_DEFAULT, '?', '?', "input" },
-	[TASK_PAUSED] = { EL_STATUS_PAUSED, EL_STATUS_PAUSED, EL_DEFAULT, 0x2016, '=', "paused" },
-	[TASK_COMPLETED] = { EL_STATUS_COMPLETED, EL_DIM, EL_DIM, 0x2713, '+', "done" },
-	[TASK_FAILED] = { EL_STATUS_FAILED, EL_STATUS_FAILED, EL_DEFAULT, 0x2717, 'x', "failed" },
-	[TASK_CANCELED] = { EL_STATUS_CANCELED, EL_DIM, EL_DIM, 0x2298, '/', "canceled" },
-	[TASK_REJECTED] = { EL_STATUS_REJECTED, EL_DIM, EL_DIM, 0x2297, '!', "rejected" },
+        [TASK_SUBMITTED] = {EL_STATUS_SUBMITTED, EL_BORDER, EL_DEFAULT, 0x25CB, 'o', "submitted"},
+        [TASK_WORKING] = {EL_STATUS_WORKING, EL_STATUS_WORKING, EL_DEFAULT, 0x25CF, '*', "working"},
+        [TASK_INPUT_REQUIRED] = {EL_STATUS_INPUT, EL_STATUS_INPUT, EL_DEFAULT, '?', '?', "input"},
+        [TASK_PAUSED] = {EL_STATUS_PAUSED, EL_STATUS_PAUSED, EL_DEFAULT, 0x2016, '=', "paused"},
+        [TASK_COMPLETED] = {EL_STATUS_COMPLETED, EL_DIM, EL_DIM, 0x2713, '+', "done"},
+        [TASK_FAILED] = {EL_STATUS_FAILED, EL_STATUS_FAILED, EL_DEFAULT, 0x2717, 'x', "failed"},
+        [TASK_CANCELED] = {EL_STATUS_CANCELED, EL_DIM, EL_DIM, 0x2298, '/', "canceled"},
+        [TASK_REJECTED] = {EL_STATUS_REJECTED, EL_DIM, EL_DIM, 0x2297, '!', "rejected"},
 };
 
 /* Title counts, attention first. */
 static const TaskStatus count_order[TASK_STATUS_COUNT] = {
-	TASK_FAILED, TASK_INPUT_REQUIRED, TASK_WORKING, TASK_PAUSED,
-	TASK_SUBMITTED, TASK_COMPLETED, TASK_CANCELED, TASK_REJECTED,
+        TASK_FAILED,    TASK_INPUT_REQUIRED, TASK_WORKING,  TASK_PAUSED,
+        TASK_SUBMITTED, TASK_COMPLETED,      TASK_CANCELED, TASK_REJECTED,
 };
 
 /* Edge glyphs by U/D/L/R mask: rounded corners, tees, cross. */
 static const uint32_t line_uni[16] = {
-	[0] = ' ',
-	[LN_U] = 0x2502, [LN_D] = 0x2502, [LN_U | LN_D] = 0x2502,
-	[LN_L] = 0x2500, [LN_R] = 0x2500, [LN_L | LN_R] = 0x2500,
-	[LN_R | LN_D] = 0x256D, [LN_L | LN_D] = 0x256E,
-	[LN_U | LN_R] = 0x2570, [LN_U | LN_L] = 0x256F,
-	[LN_U | LN_D | LN_R] = 0x251C, [LN_U | LN_D | LN_L] = 0x2524,
-	[LN_L | LN_R | LN_D] = 0x252C, [LN_L | LN_R | LN_U] = 0x2534,
-	[LN_U | LN_D | LN_L | LN_R] = 0x253C,
+        [0] = ' ',
+        [LN_U] = 0x2502,
+        [LN_D] = 0x2502,
+        [LN_U | LN_D] = 0x2502,
+        [LN_L] = 0x2500,
+        [LN_R] = 0x2500,
+        [LN_L | LN_R] = 0x2500,
+        [LN_R | LN_D] = 0x256D,
+        [LN_L | LN_D] = 0x256E,
+        [LN_U | LN_R] = 0x2570,
+        [LN_U | LN_L] = 0x256F,
+        [LN_U | LN_D | LN_R] = 0x251C,
+        [LN_U | LN_D | LN_L] = 0x2524,
+        [LN_L | LN_R | LN_D] = 0x252C,
+        [LN_L | LN_R | LN_U] = 0x2534,
+        [LN_U | LN_D | LN_L | LN_R] = 0x253C,
 };
 static const char line_ascii[16] = {
-	[0] = ' ',
-	[LN_U] = '|', [LN_D] = '|', [LN_U | LN_D] = '|',
-	[LN_L] = '-', [LN_R] = '-', [LN_L | LN_R] = '-',
-	[LN_R | LN_D] = '+', [LN_L | LN_D] = '+', [LN_U | LN_R] = '+', [LN_U | LN_L] = '+',
-	[LN_U | LN_D | LN_R] = '+', [LN_U | LN_D | LN_L] = '+', [LN_L | LN_R | LN_D] = '+',
-	[LN_L | LN_R | LN_U] = '+', [LN_U | LN_D | LN_L | LN_R] = '+',
+        [0] = ' ',
+        [LN_U] = '|',
+        [LN_D] = '|',
+        [LN_U | LN_D] = '|',
+        [LN_L] = '-',
+        [LN_R] = '-',
+        [LN_L | LN_R] = '-',
+        [LN_R | LN_D] = '+',
+        [LN_L | LN_D] = '+',
+        [LN_U | LN_R] = '+',
+        [LN_U | LN_L] = '+',
+        [LN_U | LN_D | LN_R] = '+',
+        [LN_U | LN_D | LN_L] = '+',
+        [LN_L | LN_R | LN_D] = '+',
+        [LN_L | LN_R | LN_U] = '+',
+        [LN_U | LN_D | LN_L | LN_R] = '+',
 };
 
 typedef enum BoxStyle { BOX_PLAIN, BOX_SELECTED, BOX_SUMMARY, BOX_STYLE_COUNT } BoxStyle;
@@ -94,14 +115,14 @@ typedef struct BoxGlyphs {
 } BoxGlyphs;
 
 static const BoxGlyphs box_uni[BOX_STYLE_COUNT] = {
-	[BOX_PLAIN] = { 0x256D, 0x256E, 0x2570, 0x256F, 0x2500, 0x2502 },
-	[BOX_SELECTED] = { 0x250F, 0x2513, 0x2517, 0x251B, 0x2501, 0x2503 },
-	[BOX_SUMMARY] = { 0x256D, 0x256E, 0x2570, 0x256F, 0x2504, 0x2506 },
+        [BOX_PLAIN] = {0x256D, 0x256E, 0x2570, 0x256F, 0x2500, 0x2502},
+        [BOX_SELECTED] = {0x250F, 0x2513, 0x2517, 0x251B, 0x2501, 0x2503},
+        [BOX_SUMMARY] = {0x256D, 0x256E, 0x2570, 0x256F, 0x2504, 0x2506},
 };
 static const BoxGlyphs box_ascii[BOX_STYLE_COUNT] = {
-	[BOX_PLAIN] = { '+', '+', '+', '+', '-', '|' },
-	[BOX_SELECTED] = { '#', '#', '#', '#', '=', '#' },
-	[BOX_SUMMARY] = { '+', '+', '+', '+', '.', ':' },
+        [BOX_PLAIN] = {'+', '+', '+', '+', '-', '|'},
+        [BOX_SELECTED] = {'#', '#', '#', '#', '=', '#'},
+        [BOX_SUMMARY] = {'+', '+', '+', '+', '.', ':'},
 };
 
 /* What the view remembers between frames. */
@@ -109,12 +130,12 @@ typedef struct GraphCache {
 	TaskGraph g;
 	bool ready;
 	int last_sel, last_pan_x, last_pan_y;
-	bool drawn;           /* a frame was drawn: last_* are meaningful */
-	bool user_panned;     /* the operator moved the view: no auto-pan until selection moves */
-	Rect area;            /* the graph area of the last frame (screen) */
+	bool drawn;       /* a frame was drawn: last_* are meaningful */
+	bool user_panned; /* the operator moved the view: no auto-pan until selection moves */
+	Rect area;        /* the graph area of the last frame (screen) */
 	int pan_x, pan_y;
-	bool list;            /* the last frame was the list */
-	uint8_t *lines;       /* edge grid of the graph area */
+	bool list;      /* the last frame was the list */
+	uint8_t *lines; /* edge grid of the graph area */
 	size_t lines_cap;
 } GraphCache;
 
@@ -123,7 +144,7 @@ static GraphCache gc;
 /* The edge grid in graph coordinates, clipped to the viewport. */
 typedef struct Lines {
 	uint8_t *bits;
-	int x0, y0, w, h;     /* graph-space viewport */
+	int x0, y0, w, h; /* graph-space viewport */
 } Lines;
 
 /* Mark a horizontal run x0..x1 at row y. */
@@ -143,7 +164,7 @@ static void ln_h(Lines *ln, int x0, int x1, int y, uint8_t extra)
 	b = x1 < ln->x0 + ln->w - 1 ? x1 : ln->x0 + ln->w - 1;
 	for (int x = a; x <= b; x++)
 		ln->bits[(size_t)(y - ln->y0) * (size_t)ln->w + (size_t)(x - ln->x0)] |=
-			(uint8_t)((x > x0 ? LN_L : 0) | (x < x1 ? LN_R : 0) | extra);
+		        (uint8_t)((x > x0 ? LN_L : 0) | (x < x1 ? LN_R : 0) | extra);
 }
 
 /* Mark a vertical run y0..y1 at column x. */
@@ -163,7 +184,7 @@ static void ln_v(Lines *ln, int x, int y0, int y1, uint8_t extra)
 	b = y1 < ln->y0 + ln->h - 1 ? y1 : ln->y0 + ln->h - 1;
 	for (int y = a; y <= b; y++)
 		ln->bits[(size_t)(y - ln->y0) * (size_t)ln->w + (size_t)(x - ln->x0)] |=
-			(uint8_t)((y > y0 ? LN_U : 0) | (y < y1 ? LN_D : 0) | extra);
+		        (uint8_t)((y > y0 ? LN_U : 0) | (y < y1 ? LN_D : 0) | extra);
 }
 
 /* Mark one cell with flags only. */
@@ -191,7 +212,8 @@ static void put(Canvas *c, Rect clip, int x, int y, uint32_t cp, Element el)
 /* Draw untrusted text at (x, y) in at most maxw columns, clipped to clip on both sides. */
 static void clip_text(Canvas *c, Rect clip, int x, int y, int maxw, Element el, const char *s)
 {
-	int lo = x > clip.x ? x : clip.x, hi = x + maxw < clip.x + clip.w ? x + maxw : clip.x + clip.w;
+	int lo = x > clip.x ? x : clip.x,
+	    hi = x + maxw < clip.x + clip.w ? x + maxw : clip.x + clip.w;
 	char buf[TG_BOX_W_MAX * 8 + 16];
 	size_t len = 0, i = 0;
 	int col = 0;
@@ -366,7 +388,7 @@ static void remember(UiState *ui, Rect area, bool list)
 static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py, int sel_node)
 {
 	size_t need = (size_t)area.w * (size_t)area.h;
-	Lines ln = { .x0 = px, .y0 = py, .w = area.w, .h = area.h };
+	Lines ln = {.x0 = px, .y0 = py, .w = area.w, .h = area.h};
 	int l0 = taskgraph_layer_at(g, px);
 
 	if (need == 0 || l0 < 0)
@@ -405,9 +427,11 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 			const TgEdge *e = &g->edges[s->edge];
 			int sy = f->kind == TG_NODE_VIRTUAL ? f->y : f->y + 1;
 			int ty = t->kind == TG_NODE_VIRTUAL ? t->y : t->y + 1;
-			int ex = f->kind == TG_NODE_VIRTUAL ? g->layer_x[l] + g->layer_w[l] : f->x + f->w;
-			uint8_t fl = (uint8_t)((e->back ? LN_BACK : 0) |
-			                       (e->from == sel_node || e->to == sel_node ? LN_HOT : 0));
+			int ex = f->kind == TG_NODE_VIRTUAL ? g->layer_x[l] + g->layer_w[l]
+			                                    : f->x + f->w;
+			uint8_t fl =
+			        (uint8_t)((e->back ? LN_BACK : 0) |
+			                  (e->from == sel_node || e->to == sel_node ? LN_HOT : 0));
 
 			if (sy == ty) {
 				ln_h(&ln, ex, entry - 1, sy, fl);
@@ -452,7 +476,9 @@ static void draw_node(const Model *m, const TgNode *nd, Canvas *c, Rect area, in
 	const ModelTask *t = &m->tasks[nd->task];
 	TaskStatus st = nd->kind == TG_NODE_SUMMARY ? TASK_COMPLETED : t->status;
 	const StatusLook *lk = &looks[st];
-	BoxStyle bs = selected ? BOX_SELECTED : nd->kind == TG_NODE_SUMMARY ? BOX_SUMMARY : BOX_PLAIN;
+	BoxStyle bs = selected                      ? BOX_SELECTED
+	              : nd->kind == TG_NODE_SUMMARY ? BOX_SUMMARY
+	                                            : BOX_PLAIN;
 	const BoxGlyphs *bg = c->ascii ? &box_ascii[bs] : &box_uni[bs];
 	Element bel = selected ? EL_SELECTED : lk->box;
 	int w = nd->w, inner = w - 4, mid = sy + 1;
@@ -475,14 +501,14 @@ static void draw_node(const Model *m, const TgNode *nd, Canvas *c, Rect area, in
 		char label[32];
 
 		snprintf(label, sizeof label, "%d done", nd->count);
-		clip_text(c, area, sx + 4, mid, inner - 2, selected ? EL_SELECTED : EL_STATUS_COMPLETED,
-		          label);
+		clip_text(c, area, sx + 4, mid, inner - 2,
+		          selected ? EL_SELECTED : EL_STATUS_COMPLETED, label);
 		return;
 	}
 	if (t->attempt > 1) {
 		attw = snprintf(att, sizeof att, "%s%lld", c->ascii ? "r" : "\xe2\x86\xbb",
 		                (long long)t->attempt);
-		attw = attw - (c->ascii ? 0 : 2);   /* the arrow is 3 bytes, 1 column */
+		attw = attw - (c->ascii ? 0 : 2); /* the arrow is 3 bytes, 1 column */
 		if (attw > inner - 4)
 			attw = 0;
 	}
@@ -509,7 +535,8 @@ static void draw_nodes(const Model *m, const TaskGraph *g, Canvas *c, Rect area,
 
 			if (nd->kind == TG_NODE_VIRTUAL || nd->x + nd->w <= px)
 				continue;
-			draw_node(m, nd, c, area, area.x + nd->x - px, area.y + nd->y - py, v == sel_node);
+			draw_node(m, nd, c, area, area.x + nd->x - px, area.y + nd->y - py,
+			          v == sel_node);
 		}
 	}
 }
@@ -530,7 +557,8 @@ static int draw_wrapped(Canvas *c, int x, int y, int w, int max, Element el, con
 
 		while (j < len) {
 			uint32_t cp;
-			int k = sanitize_utf8_decode(buf + j, len - j, &cp), cw = sanitize_cp_width(cp);
+			int k = sanitize_utf8_decode(buf + j, len - j, &cp),
+			    cw = sanitize_cp_width(cp);
 
 			if (cw < 0)
 				cw = 0;
@@ -598,7 +626,8 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 				break;
 			}
 			canvas_set(c, x, y, status_glyph(c, TASK_COMPLETED), EL_STATUS_COMPLETED);
-			canvas_text_ellipsis(c, x + 2, y++, w - 2, EL_DIM, task_label(&m->tasks[i]));
+			canvas_text_ellipsis(c, x + 2, y++, w - 2, EL_DIM,
+			                     task_label(&m->tasks[i]));
 		}
 		return;
 	}
@@ -608,18 +637,21 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 	if (y < bottom)
 		pane_row(c, x, y++, w, "agent", EL_DEFAULT,
 		         t->agent >= 0 && (size_t)t->agent < m->nagents && m->agents[t->agent].name
-		                 ? m->agents[t->agent].name : t->agent_id);
+		                 ? m->agents[t->agent].name
+		                 : t->agent_id);
 	if (y < bottom)
 		pane_row(c, x, y++, w, "kind", EL_DEFAULT, t->kind);
 	if (y < bottom) {
 		canvas_text(c, x, y, 8, EL_DIM, "status");
 		canvas_set(c, x + 8, y, status_glyph(c, t->status), looks[t->status].el);
-		canvas_text(c, x + 10, y++, w - 10, looks[t->status].el, task_status_names[t->status]);
+		canvas_text(c, x + 10, y++, w - 10, looks[t->status].el,
+		            task_status_names[t->status]);
 	}
 	if (y < bottom) {
 		snprintf(buf, sizeof buf, "%lld%s", (long long)(t->attempt > 1 ? t->attempt : 1),
 		         t->attempt > 1 ? " (retried)" : "");
-		pane_row(c, x, y++, w, "attempt", t->attempt > 1 ? EL_STATUS_FAILED : EL_DEFAULT, buf);
+		pane_row(c, x, y++, w, "attempt", t->attempt > 1 ? EL_STATUS_FAILED : EL_DEFAULT,
+		         buf);
 	}
 	if (y < bottom && t->started_ts > 0) {
 		fmt_dur(d1, sizeof d1, runtime_now(m, t, ui->now_ms) - t->started_ts);
@@ -642,7 +674,8 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 		snprintf(buf, sizeof buf, "%zu%s%s", t->ndeps,
 		         g->nodes[node].nmissing ? " (some unknown)" : "",
 		         g->nodes[node].in_cycle ? " cycle" : "");
-		pane_row(c, x, y++, w, "deps", g->nodes[node].in_cycle ? EL_ALARM : EL_DEFAULT, buf);
+		pane_row(c, x, y++, w, "deps", g->nodes[node].in_cycle ? EL_ALARM : EL_DEFAULT,
+		         buf);
 		for (size_t d = 0; d < t->ndeps && y < bottom; d++) {
 			int j = t->deps[d] ? model_find_task(m, t->runtime, t->deps[d]) : -1;
 
@@ -658,15 +691,16 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 				                     task_label(&m->tasks[j]));
 			} else {
 				canvas_text(c, x + 2, y, 2, EL_ALARM, "?");
-				snprintf(buf, sizeof buf, "%.100s (unknown)", t->deps[d] ? t->deps[d] : "");
+				snprintf(buf, sizeof buf, "%.100s (unknown)",
+				         t->deps[d] ? t->deps[d] : "");
 				canvas_text_ellipsis(c, x + 4, y++, w - 4, EL_DIM, buf);
 			}
 		}
 	}
 	if (y + 1 < bottom && t->error && t->error[0]) {
 		canvas_text(c, x, y++, w, EL_STATUS_FAILED, "error");
-		y += draw_wrapped(c, x + 2, y, w - 2, bottom - y > 4 ? 4 : bottom - y, EL_STATUS_FAILED,
-		                  t->error);
+		y += draw_wrapped(c, x + 2, y, w - 2, bottom - y > 4 ? 4 : bottom - y,
+		                  EL_STATUS_FAILED, t->error);
 	}
 	if (y + 1 < bottom && t->input && t->input[0]) {
 		canvas_text(c, x, y++, w, EL_DIM, "input");
@@ -675,7 +709,8 @@ static void draw_pane(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 	}
 	if (y + 1 < bottom && t->output && t->output[0]) {
 		canvas_text(c, x, y++, w, EL_DIM, "output");
-		draw_wrapped(c, x + 2, y, w - 2, bottom - y > 3 ? 3 : bottom - y, EL_DEFAULT, t->output);
+		draw_wrapped(c, x + 2, y, w - 2, bottom - y > 3 ? 3 : bottom - y, EL_DEFAULT,
+		             t->output);
 	}
 }
 
@@ -720,7 +755,7 @@ static void draw_footer(const Model *m, const TaskGraph *g, UiState *ui, Canvas 
 static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Canvas *c, Rect r,
                        bool list)
 {
-	int counts[TASK_STATUS_COUNT] = { 0 }, x = r.x, end = r.x + r.w;
+	int counts[TASK_STATUS_COUNT] = {0}, x = r.x, end = r.x + r.w;
 	const char *rt = "all runtimes";
 	char buf[96];
 
@@ -738,7 +773,8 @@ static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Ca
 		const ModelAgent *a = &m->agents[ui->graph_agent];
 
 		x += canvas_text(c, x, r.y, end - x, EL_DIM, " / ");
-		x += canvas_text_ellipsis(c, x, r.y, (end - x) / 3, EL_TITLE, a->name ? a->name : a->id);
+		x += canvas_text_ellipsis(c, x, r.y, (end - x) / 3, EL_TITLE,
+		                          a->name ? a->name : a->id);
 	}
 	x += 2;
 	{
@@ -765,8 +801,10 @@ static void draw_title(const Model *m, const TaskGraph *g, const UiState *ui, Ca
 		}
 		for (int k = 0; k < TASK_STATUS_COUNT; k++)
 			if (counts[count_order[k]])
-				full += 2 + snprintf(buf, sizeof buf, "%d %s", counts[count_order[k]],
-				                     looks[count_order[k]].label) + 2;
+				full += 2 +
+				        snprintf(buf, sizeof buf, "%d %s", counts[count_order[k]],
+				                 looks[count_order[k]].label) +
+				        2;
 		compact = x + full > end;
 		for (int k = 0; k < TASK_STATUS_COUNT; k++) {
 			TaskStatus s = count_order[k];
@@ -810,7 +848,8 @@ static void draw_list(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 			if (row->more & (1u << d))
 				canvas_set(c, x, sy, canvas_glyph(c, GLYPH_TREE_PIPE), EL_EDGE);
 		if (depth > 0 && x + 2 < right) {
-			canvas_set(c, x, sy, canvas_glyph(c, row->last ? GLYPH_TREE_LAST : GLYPH_TREE_MID),
+			canvas_set(c, x, sy,
+			           canvas_glyph(c, row->last ? GLYPH_TREE_LAST : GLYPH_TREE_MID),
 			           EL_EDGE);
 			canvas_set(c, x + 1, sy, canvas_glyph(c, GLYPH_HLINE), EL_EDGE);
 			x += 2;
@@ -827,7 +866,8 @@ static void draw_list(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 			canvas_text(c, right - 14, sy, 5, EL_STATUS_FAILED, att);
 			right -= 15;
 		}
-		canvas_text_ellipsis(c, x + 3, sy, right - x - 3, looks[t->status].name, task_label(t));
+		canvas_text_ellipsis(c, x + 3, sy, right - x - 3, looks[t->status].name,
+		                     task_label(t));
 		if (sel)
 			canvas_paint(c, a.x, sy, a.w, EL_SELECTED);
 	}
@@ -837,7 +877,7 @@ static void draw_list(const Model *m, const TaskGraph *g, UiState *ui, Canvas *c
 void view_graph_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 {
 	const TaskGraph *g;
-	Rect area, pane = { 0, 0, 0, 0 }, foot = { 0, 0, 0, 0 };
+	Rect area, pane = {0, 0, 0, 0}, foot = {0, 0, 0, 0};
 	bool list;
 	int sel_node;
 
@@ -858,12 +898,12 @@ void view_graph_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 		remember(ui, r, list);
 		return;
 	}
-	area = (Rect){ r.x, r.y + 1, r.w, r.h - 1 };
+	area = (Rect){r.x, r.y + 1, r.w, r.h - 1};
 	if (area.w >= VG_PANE_MIN_W) {
-		pane = (Rect){ area.x + area.w - VG_PANE_W, area.y, VG_PANE_W, area.h };
+		pane = (Rect){area.x + area.w - VG_PANE_W, area.y, VG_PANE_W, area.h};
 		area.w -= VG_PANE_W + 1;
 	} else if (area.h > 4) {
-		foot = (Rect){ area.x, area.y + area.h - 1, area.w, 1 };
+		foot = (Rect){area.x, area.y + area.h - 1, area.w, 1};
 		area.h -= 1;
 	}
 	if (taskgraph_node_of(g, ui->sel_task) < 0)

@@ -26,45 +26,45 @@
 
 #include "swarmtop/model.h"
 
-#define TG_BOX_W_MIN   10       /* node box width, columns */
-#define TG_BOX_W_MAX   24
-#define TG_BOX_H       3        /* border, name row, border */
-#define TG_NODE_GAP    1        /* rows between stacked nodes */
-#define TG_TRACKS_MAX  8        /* vertical tracks per channel (more share tracks) */
-#define TG_SWEEPS      4        /* barycentre passes (down, up, ...) */
-#define TG_NODES_MAX   200000   /* real + virtual nodes; beyond this the graph is too large */
-#define TG_TREE_DEPTH_MAX 32    /* list mode: deeper rows are drawn at this depth */
+#define TG_BOX_W_MIN      10 /* node box width, columns */
+#define TG_BOX_W_MAX      24
+#define TG_BOX_H          3      /* border, name row, border */
+#define TG_NODE_GAP       1      /* rows between stacked nodes */
+#define TG_TRACKS_MAX     8      /* vertical tracks per channel (more share tracks) */
+#define TG_SWEEPS         4      /* barycentre passes (down, up, ...) */
+#define TG_NODES_MAX      200000 /* real + virtual nodes; beyond this the graph is too large */
+#define TG_TREE_DEPTH_MAX 32     /* list mode: deeper rows are drawn at this depth */
 
 typedef enum TgNodeKind {
-	TG_NODE_TASK,       /* one task */
-	TG_NODE_SUMMARY,    /* finished tasks folded together ("✓ 14 done") */
-	TG_NODE_VIRTUAL,    /* a waypoint of an edge spanning several layers */
+	TG_NODE_TASK,    /* one task */
+	TG_NODE_SUMMARY, /* finished tasks folded together ("✓ 14 done") */
+	TG_NODE_VIRTUAL, /* a waypoint of an edge spanning several layers */
 	TG_NODE_KIND_COUNT
 } TgNodeKind;
 
 typedef struct TgNode {
 	TgNodeKind kind;
-	int task;           /* task index; summary: its first member; virtual: -1 */
-	int count;          /* tasks it stands for (virtual: 0) */
-	int layer, order;   /* column and position in it */
-	int x, y, w, h;     /* graph space, columns and rows */
-	int nmissing;       /* deps naming tasks that do not exist (yet) */
-	bool self_dep;      /* a dep on itself (dropped) */
-	bool in_cycle;      /* one of its edges was reversed to break a cycle */
-	int edge;           /* virtual: the edge it carries; else -1 */
+	int task;         /* task index; summary: its first member; virtual: -1 */
+	int count;        /* tasks it stands for (virtual: 0) */
+	int layer, order; /* column and position in it */
+	int x, y, w, h;   /* graph space, columns and rows */
+	int nmissing;     /* deps naming tasks that do not exist (yet) */
+	bool self_dep;    /* a dep on itself (dropped) */
+	bool in_cycle;    /* one of its edges was reversed to break a cycle */
+	int edge;         /* virtual: the edge it carries; else -1 */
 } TgNode;
 
 typedef struct TgEdge {
-	int from, to;       /* node indexes, dep -> task as on the wire */
-	bool back;          /* laid out reversed to break a cycle */
+	int from, to; /* node indexes, dep -> task as on the wire */
+	bool back;    /* laid out reversed to break a cycle */
 } TgEdge;
 
 /* One hop of an edge between adjacent layers (layout direction, left to right). */
 typedef struct TgSeg {
-	int from, to;       /* node indexes in layers L and L + 1 */
-	int edge;           /* index in edges */
-	int track;          /* x of its vertical run when the rows differ */
-	bool first, last;   /* the hop leaving / entering a real node */
+	int from, to;     /* node indexes in layers L and L + 1 */
+	int edge;         /* index in edges */
+	int track;        /* x of its vertical run when the rows differ */
+	bool first, last; /* the hop leaving / entering a real node */
 } TgSeg;
 
 /* One vertical run in a channel: the track shared by a source's hops. */
@@ -76,8 +76,8 @@ typedef struct TgRun {
 typedef struct TgRow {
 	int task;
 	int depth;
-	uint32_t more;      /* bit d: the ancestor at depth d has later siblings */
-	bool last;          /* last child of its parent */
+	uint32_t more; /* bit d: the ancestor at depth d has later siblings */
+	bool last;     /* last child of its parent */
 } TgRow;
 
 typedef struct TaskGraph {
@@ -86,34 +86,34 @@ typedef struct TaskGraph {
 	bool built;
 	int runtime, agent;
 	bool collapse;
-	int sweeps;                 /* ordering passes (TG_SWEEPS; 0 keeps input order) */
-	size_t ntasks_model;        /* model->ntasks at build */
+	int sweeps;          /* ordering passes (TG_SWEEPS; 0 keeps input order) */
+	size_t ntasks_model; /* model->ntasks at build */
 	/* result */
-	bool too_large;             /* over TG_NODES_MAX: draw as a list */
+	bool too_large; /* over TG_NODES_MAX: draw as a list */
 	TgNode *nodes;
-	int nnodes, nreal;          /* real (task + summary) nodes come first */
+	int nnodes, nreal; /* real (task + summary) nodes come first */
 	TgEdge *edges;
 	int nedges, nback, nself, nmissing;
-	TgSeg *segs;                /* sorted by layer of from */
+	TgSeg *segs; /* sorted by layer of from */
 	int nsegs;
 	TgRun *runs;
 	int nruns;
 	int nlayers;
-	int *layer_x, *layer_w;     /* nlayers */
-	int *layer_start;           /* nlayers + 1: into by_layer */
-	int *by_layer;              /* node indexes by (layer, order); y increases with order */
-	int *seg_start;             /* nlayers + 1: segs of the channel right of each layer */
-	int *run_start;             /* nlayers + 1 */
-	int *node_of_task;          /* ntasks_model: node index or -1 (not in the graph) */
-	int width, height;          /* graph extent */
-	TgRow *rows;                /* list mode order (every task in the graph) */
+	int *layer_x, *layer_w; /* nlayers */
+	int *layer_start;       /* nlayers + 1: into by_layer */
+	int *by_layer;          /* node indexes by (layer, order); y increases with order */
+	int *seg_start;         /* nlayers + 1: segs of the channel right of each layer */
+	int *run_start;         /* nlayers + 1 */
+	int *node_of_task;      /* ntasks_model: node index or -1 (not in the graph) */
+	int width, height;      /* graph extent */
+	TgRow *rows;            /* list mode order (every task in the graph) */
 	int nrows;
-	int *order;                 /* real nodes' tasks in layout order (layer, top to bottom) */
+	int *order; /* real nodes' tasks in layout order (layer, top to bottom) */
 	int norder;
 	/* change detection (see taskgraph_update) */
-	uint64_t fp;                /* fingerprint of pointers and scalars, no string reads */
-	uint64_t *task_hash;        /* ntasks_model: content hash per task (0 = not included) */
-	size_t verify_pos;          /* next task the rolling content check looks at */
+	uint64_t fp;         /* fingerprint of pointers and scalars, no string reads */
+	uint64_t *task_hash; /* ntasks_model: content hash per task (0 = not included) */
+	size_t verify_pos;   /* next task the rolling content check looks at */
 } TaskGraph;
 
 /* Prepare an empty graph (no allocation). */
@@ -159,8 +159,7 @@ int taskgraph_neighbour(const TaskGraph *g, int n, int dx, int dy);
 /* The next (dir > 0) or previous (dir < 0) task after task `from` in layout order (layer,
  * then top to bottom; list order when list or too large) whose status bit (1u << TaskStatus)
  * is in mask, wrapping around; from = -1 starts at the ends. Returns a task index or -1. */
-int taskgraph_find(const TaskGraph *g, const Model *m, int from, int dir, unsigned mask,
-                   bool list);
+int taskgraph_find(const TaskGraph *g, const Model *m, int from, int dir, unsigned mask, bool list);
 
 /*
  * Graph view helpers for the key handlers (defined in view_graph.c, declared here so that

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
 #include <cmocka.h>
 
 #include "swarmtop/model.h"
@@ -32,7 +33,8 @@ static void assert_no_overlap(const TaskGraph *g)
 {
 	for (int l = 0; l < g->nlayers; l++)
 		for (int k = g->layer_start[l] + 1; k < g->layer_start[l + 1]; k++) {
-			const TgNode *a = &g->nodes[g->by_layer[k - 1]], *b = &g->nodes[g->by_layer[k]];
+			const TgNode *a = &g->nodes[g->by_layer[k - 1]],
+			             *b = &g->nodes[g->by_layer[k]];
 
 			assert_true(a->y + a->h < b->y + 1);
 			assert_int_equal(a->layer, l);
@@ -92,7 +94,7 @@ static void test_diamond(void **state)
 	tgf_task(m, "a", TASK_COMPLETED, NULL);
 	tgf_task(m, "b", TASK_WORKING, "a", NULL);
 	tgf_task(m, "c", TASK_FAILED, "a", NULL);
-	tgf_task(m, "d", TASK_SUBMITTED, "b", "c", "b", NULL);   /* duplicate dep */
+	tgf_task(m, "d", TASK_SUBMITTED, "b", "c", "b", NULL); /* duplicate dep */
 	taskgraph_init(&g);
 	assert_int_equal(taskgraph_build(&g, m, 0, -1, false), 0);
 	assert_int_equal(g.nreal, 4);
@@ -240,7 +242,7 @@ static void test_collapse(void **state)
 	tgf_task(m, "e", TASK_COMPLETED, "a", NULL);
 	tgf_task(m, "c", TASK_COMPLETED, "b", NULL);
 	tgf_task(m, "d", TASK_WORKING, "c", NULL);
-	tgf_task(m, "lone", TASK_COMPLETED, NULL);    /* a single finished task stays itself */
+	tgf_task(m, "lone", TASK_COMPLETED, NULL); /* a single finished task stays itself */
 	tgf_task(m, "p", TASK_COMPLETED, NULL);
 	memset(&t, 0, sizeof t);
 	t.id = "q";
@@ -262,7 +264,7 @@ static void test_collapse(void **state)
 	assert_int_equal(node(&g, m, "p")->count, 2);
 	assert_int_equal(node(&g, m, "c")->kind, TG_NODE_TASK);
 	assert_int_equal(node(&g, m, "lone")->kind, TG_NODE_TASK);
-	assert_int_equal(g.nedges, 2);      /* summary -> c -> d */
+	assert_int_equal(g.nedges, 2); /* summary -> c -> d */
 	assert_true(node(&g, m, "a")->layer < node(&g, m, "c")->layer);
 	/* the list still shows every task */
 	assert_int_equal(g.nrows, 8);
@@ -386,7 +388,7 @@ static void test_navigation(void **state)
 	assert_int_equal(taskgraph_build(&g, m, 0, -1, false), 0);
 	b = node(&g, m, "b");
 	assert_int_equal(taskgraph_node_at(&g, b->x + 1, b->y + 1), taskgraph_node_of(&g, ib));
-	assert_int_equal(taskgraph_node_at(&g, b->x + b->w, b->y + 1), -1);   /* the channel */
+	assert_int_equal(taskgraph_node_at(&g, b->x + b->w, b->y + 1), -1); /* the channel */
 	assert_int_equal(taskgraph_node_at(&g, -1, 0), -1);
 	/* n: failed tasks in layout order, wrapping */
 	assert_int_equal(taskgraph_find(&g, m, ia, 1, 1u << TASK_FAILED, false), ib);
@@ -400,7 +402,8 @@ static void test_navigation(void **state)
 	                 taskgraph_node_of(&g, g.nodes[g.by_layer[g.layer_start[1]]].task));
 	assert_int_equal(taskgraph_neighbour(&g, taskgraph_node_of(&g, ia), -1, 0), -1);
 	assert_int_equal(taskgraph_neighbour(&g, taskgraph_node_of(&g, ib), 0, 1) >= 0 ||
-	                 taskgraph_neighbour(&g, taskgraph_node_of(&g, ib), 0, -1) >= 0, 1);
+	                         taskgraph_neighbour(&g, taskgraph_node_of(&g, ib), 0, -1) >= 0,
+	                 1);
 	assert_int_equal(taskgraph_neighbour(&g, taskgraph_node_of(&g, id), 1, 0), -1);
 	assert_int_equal(taskgraph_neighbour(&g, 9999, 1, 0), -1);
 	assert_int_equal(taskgraph_node_of(&g, -1), -1);
@@ -424,7 +427,7 @@ static void test_list_order(void **state)
 	t.has = HAS_STATUS | HAS_PARENT;
 	tgf_task_ev(m, &t);
 	tgf_task(m, "after", TASK_SUBMITTED, "child", NULL);
-	tgf_task(m, "x", TASK_SUBMITTED, "y", NULL);   /* x <-> y: a cycle of tree parents */
+	tgf_task(m, "x", TASK_SUBMITTED, "y", NULL); /* x <-> y: a cycle of tree parents */
 	tgf_task(m, "y", TASK_SUBMITTED, "x", NULL);
 	taskgraph_init(&g);
 	assert_int_equal(taskgraph_build(&g, m, 0, -1, false), 0);
@@ -491,8 +494,8 @@ static void test_ten_thousand(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	printf("# 10000 tasks: %d nodes (%d virtual), %d layers, %d segments, %ld crossings, "
-	       "layout %.1f ms (this build)\n", g.nnodes, g.nnodes - g.nreal, g.nlayers, g.nsegs,
-	       taskgraph_crossings(&g), ms);
+	       "layout %.1f ms (this build)\n",
+	       g.nnodes, g.nnodes - g.nreal, g.nlayers, g.nsegs, taskgraph_crossings(&g), ms);
 	assert_false(g.too_large);
 	assert_int_equal(g.nreal, 10000);
 	assert_int_equal(g.nback, 0);
@@ -512,21 +515,21 @@ static void test_ten_thousand(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_diamond),
-		cmocka_unit_test(test_cycle),
-		cmocka_unit_test(test_self_dep),
-		cmocka_unit_test(test_unknown_dep_appears),
-		cmocka_unit_test(test_crossings_reduced),
-		cmocka_unit_test(test_collapse),
-		cmocka_unit_test(test_stable_on_status_change),
-		cmocka_unit_test(test_rolling_check_sees_reused_addresses),
-		cmocka_unit_test(test_agent_filter),
-		cmocka_unit_test(test_navigation),
-		cmocka_unit_test(test_list_order),
-		cmocka_unit_test(test_too_large_falls_back),
-		cmocka_unit_test(test_ten_thousand),
+	        cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_chain),
+	        cmocka_unit_test(test_diamond),
+	        cmocka_unit_test(test_cycle),
+	        cmocka_unit_test(test_self_dep),
+	        cmocka_unit_test(test_unknown_dep_appears),
+	        cmocka_unit_test(test_crossings_reduced),
+	        cmocka_unit_test(test_collapse),
+	        cmocka_unit_test(test_stable_on_status_change),
+	        cmocka_unit_test(test_rolling_check_sees_reused_addresses),
+	        cmocka_unit_test(test_agent_filter),
+	        cmocka_unit_test(test_navigation),
+	        cmocka_unit_test(test_list_order),
+	        cmocka_unit_test(test_too_large_falls_back),
+	        cmocka_unit_test(test_ten_thousand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
 #include <cmocka.h>
 
 #include "swarmtop/canvas.h"
@@ -32,7 +33,7 @@ static char *render(const Model *m, UiState *ui, int w, int h, bool ascii)
 	char *text;
 
 	assert_non_null(c);
-	view_graph_draw(m, ui, (Rect){ 0, 0, w, h }, c);
+	view_graph_draw(m, ui, (Rect){0, 0, w, h}, c);
 	text = canvas_to_text(c);
 	assert_non_null(text);
 	canvas_free(c);
@@ -107,9 +108,9 @@ static Model *pipeline(void)
 {
 	Model *m = tgf_model();
 	EvTask t;
-	static const char *merge_deps[] = { "s1", "s2", "s3" };
-	static const char *s_deps[] = { "plan" };
-	static const char *w_deps[] = { "merge", "style" };
+	static const char *merge_deps[] = {"s1", "s2", "s3"};
+	static const char *s_deps[] = {"plan"};
+	static const char *w_deps[] = {"merge", "style"};
 
 	tgf_agent(m, "researcher", "researcher");
 	memset(&t, 0, sizeof t);
@@ -204,9 +205,10 @@ static void test_pipeline_goldens(void **state)
 	text = render(m, &ui, 200, 60, false);
 	assert_clean(text);
 	assert_non_null(strstr(text, "search: gcp"));
-	assert_non_null(strstr(text, "\xe2\x86\xbb" "2"));            /* ↻2 */
-	assert_non_null(strstr(text, "HTTP 429"));                      /* details pane */
-	assert_non_null(strstr(text, "\xe2\x96\xb6"));                  /* ▶ arrowheads */
+	assert_non_null(strstr(text, "\xe2\x86\xbb"
+	                             "2"));            /* ↻2 */
+	assert_non_null(strstr(text, "HTTP 429"));     /* details pane */
+	assert_non_null(strstr(text, "\xe2\x96\xb6")); /* ▶ arrowheads */
 	assert_non_null(strstr(text, "1 failed"));
 	golden("pipeline_200x60", text);
 	free(text);
@@ -254,15 +256,18 @@ static void test_hostile_names(void **state)
 	UiState ui;
 	EvTask t;
 	char *text;
-	static const char *deps[] = { "evil1" };
+	static const char *deps[] = {"evil1"};
 
 	memset(&t, 0, sizeof t);
 	t.has = HAS_STATUS | HAS_ERROR | HAS_INPUT;
 	t.status = TASK_FAILED;
 	t.id = "evil1";
 	t.name = "\x1b[2J\x1b[31mred\x1b[0m\x1b]0;pwned\x07 title";
-	t.error = "boom\r\n\x1b[1A\x9b" "5m\xc2\x9b" "1m\x7f tail";
-	t.input = "\x1bP+q\x1b\\dcs \xe2\x80\xae" "bidi";
+	t.error = "boom\r\n\x1b[1A\x9b"
+	          "5m\xc2\x9b"
+	          "1m\x7f tail";
+	t.input = "\x1bP+q\x1b\\dcs \xe2\x80\xae"
+	          "bidi";
 	tgf_task_ev(m, &t);
 	t.id = "evil2";
 	t.name = "tab\there\x08\x08 bell\x07 \xff\xfe bad utf8";
@@ -403,7 +408,10 @@ static void test_autopan_and_helpers(void **state)
 	for (int i = 0; i < 12; i++) {
 		snprintf(id, sizeof id, "step%d", i);
 		snprintf(prev, sizeof prev, "step%d", i - 1);
-		tgf_task(m, id, i == 9 ? TASK_FAILED : i < 9 ? TASK_COMPLETED : TASK_SUBMITTED,
+		tgf_task(m, id,
+		         i == 9  ? TASK_FAILED
+		         : i < 9 ? TASK_COMPLETED
+		                 : TASK_SUBMITTED,
 		         i ? prev : NULL, NULL);
 	}
 	last = model_find_task(m, 0, "step11");
@@ -412,10 +420,10 @@ static void test_autopan_and_helpers(void **state)
 	ui.sel_task = last;
 	text = render(m, &ui, 80, 24, false);
 	free(text);
-	assert_true(ui.pan_x > 0);            /* auto-panned to the far right */
+	assert_true(ui.pan_x > 0); /* auto-panned to the far right */
 	/* the selected task is on screen: a click somewhere in the area finds it */
 	c = canvas_new(80, 24, false);
-	view_graph_draw(m, &ui, (Rect){ 0, 0, 80, 24 }, c);
+	view_graph_draw(m, &ui, (Rect){0, 0, 80, 24}, c);
 	for (y = 1; y < 23 && hit != last; y++)
 		for (x = 0; x < 80 && hit != last; x++)
 			hit = view_graph_task_at(m, &ui, x, y);
@@ -462,7 +470,7 @@ static void test_ten_thousand(void **state)
 	ui_graph(&ui);
 	ui.sel_task = model_find_task(m, 0, "t5000");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	view_graph_draw(m, &ui, (Rect){ 0, 0, 200, 60 }, c);
+	view_graph_draw(m, &ui, (Rect){0, 0, 200, 60}, c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	first_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	text = canvas_to_text(c);
@@ -475,14 +483,16 @@ static void test_ten_thousand(void **state)
 		char id[16];
 
 		snprintf(id, sizeof id, "t%d", 4990 + i % 20);
-		tgf_status(m, id, i % 2 ? TASK_WORKING : TASK_FAILED);   /* recolour, not re-layout */
-		view_graph_draw(m, &ui, (Rect){ 0, 0, 200, 60 }, c);
+		tgf_status(m, id, i % 2 ? TASK_WORKING : TASK_FAILED); /* recolour, not re-layout */
+		view_graph_draw(m, &ui, (Rect){0, 0, 200, 60}, c);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	frame_ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	            (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / frames;
+	frame_ms =
+	        ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) /
+	        frames;
 	printf("# 10000 tasks at 200x60: first frame (layout + draw) %.1f ms, "
-	       "later frames %.2f ms (this build)\n", first_ms, frame_ms);
+	       "later frames %.2f ms (this build)\n",
+	       first_ms, frame_ms);
 	/* list mode on the same graph */
 	ui.graph_list = true;
 	text = render(m, &ui, 200, 60, false);
@@ -498,15 +508,15 @@ static void test_ten_thousand(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_pipeline_goldens),
-		cmocka_unit_test(test_ascii_mode),
-		cmocka_unit_test(test_hostile_names),
-		cmocka_unit_test(test_cjk_names),
-		cmocka_unit_test(test_list_and_collapse),
-		cmocka_unit_test(test_collapse_summary),
-		cmocka_unit_test(test_autopan_and_helpers),
-		cmocka_unit_test(test_ten_thousand),
+	        cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_pipeline_goldens),
+	        cmocka_unit_test(test_ascii_mode),
+	        cmocka_unit_test(test_hostile_names),
+	        cmocka_unit_test(test_cjk_names),
+	        cmocka_unit_test(test_list_and_collapse),
+	        cmocka_unit_test(test_collapse_summary),
+	        cmocka_unit_test(test_autopan_and_helpers),
+	        cmocka_unit_test(test_ten_thousand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

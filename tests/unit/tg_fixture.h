@@ -12,7 +12,7 @@
 
 #include "swarmtop/model.h"
 
-#define TGF_T0 1764300000000LL   /* runtime clock of the first event */
+#define TGF_T0 1764300000000LL /* runtime clock of the first event */
 
 static int64_t tgf_seq;
 
@@ -109,13 +109,13 @@ static uint32_t tgf_rand(uint32_t *s)
 /* n tasks in stages: each depends on 1-3 tasks of the previous ~40; statuses mixed. */
 static void tgf_big(Model *m, int n)
 {
-	static const TaskStatus mix[] = { TASK_COMPLETED, TASK_COMPLETED, TASK_COMPLETED,
-		                          TASK_WORKING, TASK_SUBMITTED, TASK_FAILED };
+	static const TaskStatus mix[] = {TASK_COMPLETED, TASK_COMPLETED, TASK_COMPLETED,
+	                                 TASK_WORKING,   TASK_SUBMITTED, TASK_FAILED};
 	uint32_t seed = 12345;
 	char id[32], name[32], d0[32], d1[32], d2[32];
 
 	for (int i = 0; i < n; i++) {
-		const char *deps[3] = { d0, d1, d2 };
+		const char *deps[3] = {d0, d1, d2};
 		EvTask t;
 		int nd = i == 0 ? 0 : 1 + (int)(tgf_rand(&seed) % 3);
 		int span = i < 40 ? (i ? i : 1) : 40;
