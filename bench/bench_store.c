@@ -231,10 +231,12 @@ int main(int argc, char **argv)
 		       " (%.0f rows per CPU-s)  process %.2f us/row CPU\n",
 		       modes[m].name, (double)n / t.total_s, t.loop_cpu * 1e6 / (double)n,
 		       (double)n / t.loop_cpu, t.proc_cpu * 1e6 / (double)n);
-		printf("  %-5s  appends %9.0f/s (wall)  commits %llu  checkpoints %llu"
-		       "  queue peak %llu KiB  producer waits %llu\n",
+		printf("  %-5s  appends %9.0f/s (wall)  commits %llu  checkpoints %llu  WAL peak"
+		       " %llu KiB  queue peak %llu KiB  producer waits %llu\n",
 		       modes[m].name, (double)n / t.append_s, (unsigned long long)st.commits,
-		       (unsigned long long)st.checkpoints, (unsigned long long)st.queue_peak / 1024,
+		       (unsigned long long)st.checkpoints,
+		       (unsigned long long)st.wal_peak_pages * 4,
+		       (unsigned long long)st.queue_peak / 1024,
 		       (unsigned long long)st.producer_waits);
 		printf("  %-5s  replay read %9.0f rows/s  disk %.0f bytes/event\n", modes[m].name, rd,
 		       (double)file_size(path) / (double)n);

@@ -40,6 +40,7 @@
 #define STR_ABSENT        UINT32_MAX
 #define CKPT_SOFT_PAGES   1000   /* WAL frames that wake the checkpointer thread */
 #define CKPT_HARD_PAGES   16000  /* WAL frames beyond which the writer checkpoints itself */
+#define CKPT_PERIOD_MS    1000   /* checkpoint at least this often while commits come */
 
 /* The schema, one migration per version, applied in order in one transaction. */
 static const char *const store_migrations[] = {
@@ -338,6 +339,8 @@ struct Store {
 	bool ck_want;
 	bool ck_stop;
 	atomic_uint_fast64_t checkpoints;
+	atomic_int ck_dirty;      /* commits since the last checkpoint */
+	atomic_uint_fast64_t wal_peak;
 };
 
 struct StoreIter {
@@ -1026,6 +1029,7 @@ void store_stats(const Store *s, StoreStats *out)
 	out->duplicates = atomic_load(&s->duplicates);
 	out->commits = atomic_load(&s->commits);
 	out->checkpoints = atomic_load(&s->checkpoints);
+	out->wal_peak_pages = atomic_load(&s->wal_peak);
 	if (s->async) {
 		Store *m = (Store *)(uintptr_t)s; /* the mutex is not part of the observable state */
 		pthread_mutex_lock(&m->mu);
@@ -1446,17 +1450,23 @@ void store_iter_close(StoreIter *it)
 
 static int exec(sqlite3 *db, const char *sql);
 
-/* The checkpointer: a PASSIVE checkpoint each time the WAL hook asks for one. */
+/* The checkpointer: a PASSIVE checkpoint each time the WAL hook asks for one, and at least
+ * every CKPT_PERIOD_MS while commits keep coming (this bounds what a power loss can take,
+ * since a checkpoint starts by syncing the WAL). */
 static void *ckpt_main(void *arg)
 {
 	Store *s = arg;
 	pthread_mutex_lock(&s->ck_mu);
 	for (;;) {
-		while (!s->ck_want && !s->ck_stop)
-			pthread_cond_wait(&s->ck_cond, &s->ck_mu);
+		int64_t due = mono_ms() + CKPT_PERIOD_MS;
+		struct timespec t = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
+		while (!s->ck_want && !s->ck_stop &&
+		       !(mono_ms() >= due && atomic_load(&s->ck_dirty)))
+			pthread_cond_timedwait(&s->ck_cond, &s->ck_mu, &t);
 		if (s->ck_stop)
 			break;
 		s->ck_want = false;
+		atomic_store(&s->ck_dirty, 0);
 		pthread_mutex_unlock(&s->ck_mu);
 		if (sqlite3_wal_checkpoint_v2(s->ck_db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL,
 					      NULL) == SQLITE_OK)
@@ -1472,6 +1482,11 @@ static void *ckpt_main(void *arg)
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
 	Store *s = ud;
+	uint_fast64_t peak = atomic_load(&s->wal_peak);
+	while ((uint_fast64_t)frames > peak &&
+	       !atomic_compare_exchange_weak(&s->wal_peak, &peak, (uint_fast64_t)frames))
+		;
+	atomic_store(&s->ck_dirty, 1);
 	if (frames >= CKPT_HARD_PAGES) {
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	} else if (frames >= CKPT_SOFT_PAGES && s->ck_running) {
@@ -1494,8 +1509,12 @@ static void ckpt_start(Store *s)
 		return;
 	}
 	sqlite3_busy_timeout(s->ck_db, STORE_BUSY_MS);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&s->ck_mu, NULL);
-	pthread_cond_init(&s->ck_cond, NULL);
+	pthread_cond_init(&s->ck_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&s->ck_thread, NULL, ckpt_main, s) != 0) {
 		pthread_mutex_destroy(&s->ck_mu);
 		pthread_cond_destroy(&s->ck_cond);

@@ -161,6 +161,7 @@ typedef struct StoreStats {
 	uint64_t duplicates;      /* appends ignored as already stored */
 	uint64_t commits;         /* transactions committed */
 	uint64_t checkpoints;     /* WAL checkpoints run by the checkpointer thread */
+	uint64_t wal_peak_pages;  /* largest WAL seen after a commit (4 KiB pages) */
 	uint64_t queue_bytes;     /* STORE_ASYNC: bytes waiting for the writer */
 	uint64_t queue_peak;      /* STORE_ASYNC: largest queue_bytes seen */
 	uint64_t producer_waits;  /* STORE_ASYNC: times store_append blocked on a full queue */
