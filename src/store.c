@@ -388,21 +388,20 @@ __attribute__((format(printf, 3, 4))) static void errf(char *dst, size_t len, co
 	one_line(dst, len, tmp);
 }
 
-/* A hint appended to SQLite's words for the errors an operator can act on. */
+/* Hints appended to SQLite's words for the errors an operator can act on. */
+static const char *const rc_hints[256] = {
+	[SQLITE_BUSY] = " (another process holds the lock; gave up after 300 ms)",
+	[SQLITE_LOCKED] = " (another process holds the lock; gave up after 300 ms)",
+	[SQLITE_READONLY] = " (the file or its directory is not writable)",
+	[SQLITE_NOTADB] = " (not a swarmtop database, or damaged)",
+	[SQLITE_CORRUPT] = " (not a swarmtop database, or damaged)",
+};
+
+/* The hint for a SQLite result code, or "". */
 static const char *rc_hint(int rc)
 {
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return " (another process holds the lock; gave up after 300 ms)";
-	case SQLITE_READONLY:
-		return " (the file or its directory is not writable)";
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-		return " (not a swarmtop database, or damaged)";
-	default:
-		return "";
-	}
+	const char *h = rc_hints[rc & 0xff];
+	return h ? h : "";
 }
 _Static_assert(STORE_BUSY_MS == 300, "keep rc_hint's wording in step with STORE_BUSY_MS");
 
@@ -913,6 +912,7 @@ static void op_strs(Op *op, const char *const *v, int n)
 	}
 }
 
+/* Append one received event (see store.h). */
 int store_append(Store *s, const StoreEventRow *row)
 {
 	if (!row || !row->runtime_id || !row->instance || !row->type || !row->raw ||
@@ -937,6 +937,7 @@ int store_append(Store *s, const StoreEventRow *row)
 	return r;
 }
 
+/* Record a runtime instance seen by a session. */
 int store_runtime_seen(Store *s, const StoreRuntime *rt)
 {
 	if (!rt || !rt->runtime_id || !rt->instance || rt->session == STORE_NONE ||
@@ -951,6 +952,7 @@ int store_runtime_seen(Store *s, const StoreRuntime *rt)
 	return submit(s, &op) < 0 ? -1 : 0;
 }
 
+/* Upsert a command of the audit trail. */
 int store_command_put(Store *s, const StoreCommand *c)
 {
 	if (!c || !c->id || !*c->id || c->session == STORE_NONE) {
@@ -964,10 +966,11 @@ int store_command_put(Store *s, const StoreCommand *c)
 	return submit(s, &op) < 0 ? -1 : 0;
 }
 
+/* Record a gap of lost seqs. */
 int store_gap_add(Store *s, const StoreGap *g)
 {
-	if (!g || g->session == STORE_NONE || !g->runtime_id || !g->instance || g->from_seq == STORE_NONE ||
-	    g->to_seq == STORE_NONE || g->at_ms == STORE_NONE) {
+	if (!g || g->session == STORE_NONE || !g->runtime_id || !g->instance ||
+	    g->from_seq == STORE_NONE || g->to_seq == STORE_NONE || g->at_ms == STORE_NONE) {
 		errf(s->err, sizeof s->err, "store_gap_add: runtime_id, instance, from_seq,"
 			 " to_seq and at_ms are required");
 		return -1;
@@ -978,12 +981,14 @@ int store_gap_add(Store *s, const StoreGap *g)
 	return submit(s, &op) < 0 ? -1 : 0;
 }
 
+/* Stamp a session's end time. */
 int store_session_end(Store *s, int64_t session, int64_t ended_ms)
 {
 	Op op = {.kind = OP_SESSION_END, .i = {session, ended_ms}};
 	return submit(s, &op) < 0 ? -1 : 0;
 }
 
+/* Commit (sync) or hand over (async) the batch when it is old or big. */
 int store_maybe_flush(Store *s, int64_t now_ms)
 {
 	if (atomic_load(&s->wfailed))
@@ -1006,6 +1011,7 @@ int store_maybe_flush(Store *s, int64_t now_ms)
 	return 0;
 }
 
+/* Commit everything appended so far. */
 int store_flush(Store *s)
 {
 	if (s->async)
@@ -1015,11 +1021,13 @@ int store_flush(Store *s)
 	return batch_commit(s);
 }
 
+/* Appends whose rows are committed. */
 uint64_t store_committed_count(const Store *s)
 {
 	return atomic_load(&s->committed);
 }
 
+/* Copy the counters. */
 void store_stats(const Store *s, StoreStats *out)
 {
 	memset(out, 0, sizeof *out);
@@ -1040,6 +1048,7 @@ void store_stats(const Store *s, StoreStats *out)
 	}
 }
 
+/* Change the batch bounds. */
 void store_set_batch(Store *s, int max_events, int max_ms)
 {
 	if (s->async)
@@ -1072,6 +1081,7 @@ static void read_end(Store *s)
 		pthread_mutex_unlock(&s->db_mu);
 }
 
+/* Insert a session row at once (not batched) and return its id. */
 int64_t store_session_begin(Store *s, const StoreSessionInfo *info)
 {
 	if (write_refused(s))
@@ -1133,6 +1143,7 @@ static int64_t session_walk(Store *s, sqlite3_stmt *st, StoreSessionFn fn, void 
 	return rows;
 }
 
+/* List sessions, newest first. */
 int store_sessions(Store *s, StoreSessionFn fn, void *ud)
 {
 	read_begin(s);
@@ -1142,6 +1153,7 @@ int store_sessions(Store *s, StoreSessionFn fn, void *ud)
 	return r < 0 ? -1 : 0;
 }
 
+/* One session's row. */
 int store_session_get(Store *s, int64_t session, StoreSessionFn fn, void *ud)
 {
 	read_begin(s);
@@ -1177,6 +1189,7 @@ static int64_t query_int(Store *s, StmtId id, int64_t a, int64_t dflt)
 	return v;
 }
 
+/* The newest session id (0 when none). */
 int64_t store_latest_session(Store *s)
 {
 	read_begin(s);
@@ -1185,6 +1198,7 @@ int64_t store_latest_session(Store *s)
 	return v;
 }
 
+/* A session argument (number, -N, latest) to an id. */
 int64_t store_resolve_session(Store *s, const char *arg)
 {
 	int64_t id;
@@ -1254,6 +1268,7 @@ static int session_range(Store *s, int64_t session, int64_t from_id, int64_t *fi
 	return r;
 }
 
+/* Count a session's events from an event id. */
 int64_t store_count_events(Store *s, int64_t session, int64_t from_id)
 {
 	read_begin(s);
@@ -1279,6 +1294,7 @@ int64_t store_count_events(Store *s, int64_t session, int64_t from_id)
 	return v;
 }
 
+/* The highest stored seq of a runtime instance. */
 int store_last_seq(Store *s, const char *runtime_id, const char *instance, int64_t *seq)
 {
 	*seq = 0;
@@ -1302,6 +1318,7 @@ int store_last_seq(Store *s, const char *runtime_id, const char *instance, int64
 	return r;
 }
 
+/* List a session's commands. */
 int store_commands(Store *s, int64_t session, StoreCommandFn fn, void *ud)
 {
 	read_begin(s);
@@ -1338,6 +1355,7 @@ int store_commands(Store *s, int64_t session, StoreCommandFn fn, void *ud)
 	return r;
 }
 
+/* List a session's gaps. */
 int store_gaps(Store *s, int64_t session, StoreGapFn fn, void *ud)
 {
 	read_begin(s);
@@ -1367,6 +1385,7 @@ int store_gaps(Store *s, int64_t session, StoreGapFn fn, void *ud)
 	return r;
 }
 
+/* Start iterating a session's events from an event id. */
 StoreIter *store_iter_open(Store *s, int64_t session, int64_t from_id)
 {
 	StoreIter *it = calloc(1, sizeof *it);
@@ -1404,6 +1423,7 @@ StoreIter *store_iter_open(Store *s, int64_t session, int64_t from_id)
 	return it;
 }
 
+/* The next event of an iteration. */
 int store_iter_step(StoreIter *it, StoreEvent *ev)
 {
 	Store *s = it->s;
@@ -1434,6 +1454,7 @@ int store_iter_step(StoreIter *it, StoreEvent *ev)
 	return r;
 }
 
+/* Finish an iteration. */
 void store_iter_close(StoreIter *it)
 {
 	if (!it)
@@ -1744,6 +1765,7 @@ static int open_readwrite(Store *s, int *version)
 	return SQLITE_OK;
 }
 
+/* Open a store: read-write (created, migrated) or read-only. */
 Store *store_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
 	char dflt[PATH_MAX];
@@ -1816,6 +1838,7 @@ Store *store_open(const char *path, unsigned flags, char *err, size_t errlen)
 	return s;
 }
 
+/* Flush, stop the threads and close. */
 int store_close(Store *s)
 {
 	if (!s)
@@ -1853,21 +1876,25 @@ int store_close(Store *s)
 	return r;
 }
 
+/* The sticky write error, else the last error. */
 const char *store_error(const Store *s)
 {
 	return atomic_load(&s->wfailed) ? s->werr : s->err;
 }
 
+/* The path the store was opened with. */
 const char *store_path(const Store *s)
 {
 	return s->path;
 }
 
+/* Whether writes are refused by design. */
 bool store_readonly(const Store *s)
 {
 	return s->readonly;
 }
 
+/* Cap the database size (max_page_count). */
 int store_limit_size(Store *s, int64_t max_bytes)
 {
 	if (!s->readonly && store_flush(s) < 0)
