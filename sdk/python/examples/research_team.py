@@ -238,10 +238,11 @@ def main(argv=None):
     ap.add_argument("--duration", type=float, default=0, help="seconds (0: until Ctrl-C)")
     ap.add_argument("--fail-rate", type=float, default=0.1)
     ap.add_argument("--speed", type=float, default=1.0, help="time compression factor")
+    ap.add_argument("--retain", type=int, default=10000, help="events kept for resuming clients")
     args = ap.parse_args(argv)
 
     rt = Runtime("research-team", host=args.host, port=args.port, token=args.token,
-                 name="Research team (example)")
+                 retain=args.retain, name="Research team (example)")
     team = Team(rt, max(1, args.workers), args.seed, args.fail_rate, args.speed)
     signal.signal(signal.SIGTERM, lambda *_: team.stop.set())
     with rt:
