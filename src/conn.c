@@ -112,6 +112,8 @@ static void conn_clean(char *out, size_t cap, const char *s, size_t n)
 int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 {
 	memset(o, 0, sizeof(*o));
+	char shown[208];   /* the URL as quoted in errors: printable ASCII only */
+	conn_clean(shown, sizeof(shown), url, strlen(url));
 	const char *p;
 	if (!strncasecmp(url, "ws://", 5)) {
 		p = url + 5;
@@ -119,7 +121,7 @@ int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 		p = url + 6;
 		o->tls = true;
 	} else {
-		snprintf(err, cap, "'%.200s' is not a ws:// or wss:// URL", url);
+		snprintf(err, cap, "'%s' is not a ws:// or wss:// URL", shown);
 		return -1;
 	}
 	const char *hs = p, *he;
@@ -127,7 +129,7 @@ int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 		hs = p + 1;
 		he = strchr(hs, ']');
 		if (!he) {
-			snprintf(err, cap, "'%.200s': unterminated [IPv6] host", url);
+			snprintf(err, cap, "'%s': unterminated [IPv6] host", shown);
 			return -1;
 		}
 		p = he + 1;
@@ -137,13 +139,13 @@ int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 	}
 	size_t hl = (size_t)(he - hs);
 	if (hl == 0 || hl >= sizeof(o->host)) {
-		snprintf(err, cap, "'%.200s': missing or too long host", url);
+		snprintf(err, cap, "'%s': missing or too long host", shown);
 		return -1;
 	}
 	for (size_t i = 0; i < hl; i++) {
 		unsigned char ch = (unsigned char)hs[i];
 		if (ch <= 0x20 || ch >= 0x7f || ch == '@') {
-			snprintf(err, cap, "'%.200s': bad character in host", url);
+			snprintf(err, cap, "'%s': bad character in host", shown);
 			return -1;
 		}
 	}
@@ -156,13 +158,13 @@ int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 		while (isdigit((unsigned char)*p) && nd < 6)
 			port = port * 10 + (*p++ - '0'), nd++;
 		if (nd == 0 || port < 1 || port > 65535 || (*p && *p != '/' && *p != '?')) {
-			snprintf(err, cap, "'%.200s': bad port", url);
+			snprintf(err, cap, "'%s': bad port", shown);
 			return -1;
 		}
 		o->port = (int)port;
 	}
 	if (*p == '#' || (*p && *p != '/' && *p != '?')) {
-		snprintf(err, cap, "'%.200s': bad URL after the host", url);
+		snprintf(err, cap, "'%s': bad URL after the host", shown);
 		return -1;
 	}
 	if (!*p) {
@@ -170,13 +172,13 @@ int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 	} else {
 		size_t pl = strcspn(p, "#");
 		if (pl + 2 >= sizeof(o->path)) {
-			snprintf(err, cap, "'%.200s': path too long", url);
+			snprintf(err, cap, "'%s': path too long", shown);
 			return -1;
 		}
 		for (size_t i = 0; i < pl; i++) {
 			unsigned char ch = (unsigned char)p[i];
 			if (ch <= 0x20 || ch >= 0x7f) {
-				snprintf(err, cap, "'%.200s': bad character in path", url);
+				snprintf(err, cap, "'%s': bad character in path", shown);
 				return -1;
 			}
 		}
