@@ -20,17 +20,18 @@ pass=0; fail=0; skip=0; failed=""
 run_one() { # name, command...
 	name=$1; shift
 	start=$(date +%s)
-	"$@" >"$LOGDIR/$name.log" 2>&1
+	log=$LOGDIR/$(echo "$name" | tr / _).log
+	"$@" >"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); printf 'PASS  %-40s %3ss\n' "$name" "$secs"
 	elif [ $rc -eq 77 ]; then
-		skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$LOGDIR/$name.log")"
+		skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log")"
 	else
 		fail=$((fail + 1)); failed="$failed $name"
 		printf 'FAIL  %-40s %3ss (exit %s)\n' "$name" "$secs" "$rc"
-		sed 's/^/    | /' "$LOGDIR/$name.log" | tail -n 40
+		sed 's/^/    | /' "$log" | tail -n 40
 	fi
 }
 
