@@ -32,6 +32,7 @@
 #include "swarmtop/model.h"
 #include "swarmtop/prompt.h"
 #include "swarmtop/store.h"
+#include "swarmtop/taskgraph.h"
 #include "swarmtop/theme.h"
 #include "swarmtop/view.h"
 
@@ -187,29 +188,16 @@ static void ui_agents_move(Ui *ui, int delta)
 	ui->s.sel_agent = ui->s.rows[pos];
 }
 
-/* Move the task selection through the selected runtime's tasks (model order). */
-static void ui_tasks_move(Ui *ui, int delta)
+/* Move the graph selection up to |delta| steps in direction (dx, dy) between the nodes the
+ * Graph view draws (rows of the list in list mode), stopping at the edge. */
+static void ui_tasks_move(Ui *ui, int dx, int dy, int steps)
 {
-	const Model *m = ui->m;
-	int t = ui_sel_task(ui);
-	int step = delta > 0 ? 1 : -1;
-	int left = delta > 0 ? delta : -delta;
-
-	if (m->ntasks == 0)
-		return;
-	if (t < 0) {
-		ui->s.sel_task = 0;
-		return;
+	for (int i = 0; i < steps; i++) {
+		int t = view_graph_neighbour(ui->m, &ui->s, dx, dy);
+		if (t < 0)
+			break;
+		ui->s.sel_task = t;
 	}
-	for (int i = t + step; i >= 0 && (size_t)i < m->ntasks && left > 0; i += step) {
-		if (ui->s.runtime >= 0 && m->tasks[i].runtime != ui->s.runtime)
-			continue;
-		if (ui->s.graph_agent >= 0 && m->tasks[i].agent != ui->s.graph_agent)
-			continue;
-		t = i;
-		left--;
-	}
-	ui->s.sel_task = t;
 }
 
 /* Scroll a view's offset by delta, never below zero. */
@@ -233,7 +221,7 @@ static void ui_move(Ui *ui, int delta)
 		ui_agents_move(ui, delta);
 		break;
 	case VIEW_GRAPH:
-		ui_tasks_move(ui, delta);
+		ui_tasks_move(ui, 0, delta > 0 ? 1 : -1, delta > 0 ? delta : -delta);
 		break;
 	case VIEW_LOG:
 		/* The log scrolls up from the newest line. */
@@ -709,6 +697,20 @@ static void act_log(Ui *ui) { cmd_view(ui, VIEW_LOG); }
 static void act_commands(Ui *ui) { cmd_view(ui, VIEW_COMMANDS); }
 static void act_up(Ui *ui) { ui_move(ui, -1); }
 static void act_down(Ui *ui) { ui_move(ui, 1); }
+
+/* Left/right: the neighbouring layer in the graph, else the same as up/down. */
+static void ui_side(Ui *ui, int dx)
+{
+	if (ui->s.view == VIEW_GRAPH) {
+		ui_tasks_move(ui, dx, 0, 1);
+		ui_dirty(ui);
+	} else {
+		ui_move(ui, dx);
+	}
+}
+
+static void act_left(Ui *ui) { ui_side(ui, -1); }
+static void act_right(Ui *ui) { ui_side(ui, 1); }
 static void act_page_up(Ui *ui) { ui_move(ui, -ui_page(ui)); }
 static void act_page_down(Ui *ui) { ui_move(ui, ui_page(ui)); }
 static void act_top(Ui *ui) { ui_move(ui, -1000000); }
@@ -831,23 +833,19 @@ static void act_pan_right(Ui *ui) { ui->s.pan_x += 8; ui_dirty(ui); }
 static void act_pan_up(Ui *ui) { ui->s.pan_y -= 4; ui_dirty(ui); }
 static void act_pan_down(Ui *ui) { ui->s.pan_y += 4; ui_dirty(ui); }
 
-/* n/N: next/previous failed or working task in the graph. */
+/* The statuses n/N jump between in the graph: what needs a look or is running. */
+#define UI_HOT_MASK ((1u << TASK_FAILED) | (1u << TASK_WORKING) | (1u << TASK_INPUT_REQUIRED))
+
+/* n/N: next/previous failed or working task in the graph (layout order, wrapping). */
 static void ui_hot(Ui *ui, int d)
 {
-	const Model *m = ui->m;
-	int n = (int)m->ntasks, t = ui_sel_task(ui);
-	for (int k = 1; k <= n; k++) {
-		int i = ((t < 0 ? 0 : t) + d * k % n + n) % n;
-		const ModelTask *task = &m->tasks[i];
-		if (ui->s.runtime >= 0 && task->runtime != ui->s.runtime)
-			continue;
-		if (task->status == TASK_FAILED || task->status == TASK_WORKING ||
-		    task->status == TASK_INPUT_REQUIRED) {
-			ui->s.sel_task = i;
-			ui->s.pan_x = ui->s.pan_y = 0;
-			break;
-		}
-	}
+	if (ui->s.view != VIEW_GRAPH)
+		return;
+	int t = view_graph_find(ui->m, &ui->s, d, UI_HOT_MASK);
+	if (t < 0)
+		ui_status(ui, false, "no failed or working task in this graph");
+	else
+		ui->s.sel_task = t;
 	ui_dirty(ui);
 }
 
@@ -921,7 +919,7 @@ static const ActionFn ui_actions[ACT_COUNT] = {
 	[ACT_VIEW_LOG] = act_log,        [ACT_VIEW_COMMANDS] = act_commands,
 	[ACT_NEXT_VIEW] = act_next_view, [ACT_PREV_VIEW] = act_prev_view,
 	[ACT_UP] = act_up,               [ACT_DOWN] = act_down,
-	[ACT_LEFT] = act_up,             [ACT_RIGHT] = act_down,
+	[ACT_LEFT] = act_left,           [ACT_RIGHT] = act_right,
 	[ACT_PAGE_UP] = act_page_up,     [ACT_PAGE_DOWN] = act_page_down,
 	[ACT_TOP] = act_top,             [ACT_BOTTOM] = act_bottom,
 	[ACT_ENTER] = act_enter,         [ACT_BACK] = act_back,
@@ -958,6 +956,14 @@ static void ui_mouse(Ui *ui, const CrtMouse *ms)
 				return;
 			}
 			x += widths[v] + 1;
+		}
+		return;
+	}
+	if (ui->s.view == VIEW_GRAPH && ms->button == 1) {
+		int t = view_graph_task_at(ui->m, &ui->s, ms->x, ms->y);
+		if (t >= 0) {
+			ui->s.sel_task = t;
+			ui_dirty(ui);
 		}
 		return;
 	}
@@ -1279,6 +1285,7 @@ int ui_run(const CliOptions *o)
 	ui_dirty(&ui);
 	rc = app_run(ui.app);
 	crt_done();
+	view_graph_release();
 out_canvas:
 	canvas_free(ui.canvas);
 out_app:
