@@ -119,8 +119,8 @@ class EventLog:
             else:
                 cur.update(fields)
                 self.tasks.move_to_end(tid)
-            if len(self.tasks) > self.max_tasks:
-                self._evict_tasks()
+            if len(self.tasks) > self.max_tasks + self.max_tasks // 10:
+                self._evict_tasks()  # in batches: the scan is amortized
             seq, wake = self._publish("task", tail)
         self._wake(wake)
         return seq

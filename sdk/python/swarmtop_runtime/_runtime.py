@@ -474,10 +474,11 @@ class Runtime:
         return t
 
     def _trim_tasks(self):
-        """Under _cv: forget the oldest finished Task handles beyond max_tasks."""
-        excess = len(self._tasks) - self.max_tasks
-        if excess <= 0:
+        """Under _cv: forget the oldest finished Task handles beyond max_tasks (in batches of
+        a tenth, so the scan is amortized)."""
+        if len(self._tasks) <= self.max_tasks + self.max_tasks // 10:
             return
+        excess = len(self._tasks) - self.max_tasks
         for tid in [k for k, t in self._tasks.items() if t.status in enc.TERMINAL_TASK]:
             if excess <= 0:
                 break
