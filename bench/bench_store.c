@@ -6,7 +6,8 @@
  *
  * Build by hand (make bench builds it too once bench/run.sh does):
  *   cc -O2 -Iinclude bench/bench_store.c src/store.c -lsqlite3 -lpthread -o /tmp/bench_store
- * Usage: bench_store [EVENTS] [DIR]    (default 500000 events, a temp dir under /tmp)
+ * Usage: bench_store [EVENTS] [DIR] [sync|async]
+ *   (default 500000 events, a temp dir under /tmp, both modes)
  * The payloads are generated before timing starts; their seq text does not
  * match the seq column, which the store does not read.
  */
@@ -194,9 +195,9 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 500000;
 	char tmpl[] = "/tmp/bench_store.XXXXXX";
-	const char *dir = argc > 2 ? argv[2] : mkdtemp(tmpl);
+	const char *dir = argc > 2 && strcmp(argv[2], "-") ? argv[2] : mkdtemp(tmpl);
 	if (n <= 0 || !dir) {
-		fprintf(stderr, "usage: bench_store [EVENTS] [DIR]\n");
+		fprintf(stderr, "usage: bench_store [EVENTS] [DIR|-] [sync|async]\n");
 		return 2;
 	}
 	make_payloads();
@@ -210,6 +211,8 @@ int main(int argc, char **argv)
 		unsigned flags;
 	} modes[] = {{"sync", STORE_READWRITE}, {"async", STORE_ASYNC}};
 	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		if (argc > 3 && strcmp(argv[3], modes[m].name))
+			continue;
 		char path[4096], err[512];
 		snprintf(path, sizeof path, "%s/%s.db", dir, modes[m].name);
 		Store *s = store_open(path, modes[m].flags, err, sizeof err);
@@ -242,7 +245,7 @@ int main(int argc, char **argv)
 		       (double)file_size(path) / (double)n);
 		unlink(path);
 	}
-	if (argc <= 2)
+	if (dir == tmpl)
 		rmdir(dir);
 	return 0;
 }

@@ -1765,6 +1765,13 @@ static int open_readwrite(Store *s, int *version)
 	return SQLITE_OK;
 }
 
+/* Process-wide SQLite settings, before its first use: no memory statistics (they take a
+ * global mutex on every allocation). Harmless (SQLITE_MISUSE) if SQLite is already in use. */
+static void sqlite_tune(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Open a store: read-write (created, migrated) or read-only. */
 Store *store_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
@@ -1777,6 +1784,8 @@ Store *store_open(const char *path, unsigned flags, char *err, size_t errlen)
 		}
 		path = dflt;
 	}
+	static pthread_once_t tuned = PTHREAD_ONCE_INIT;
+	pthread_once(&tuned, sqlite_tune);
 	bool ro = flags & STORE_READONLY;
 	if (!ro && strncmp(path, "file:", 5) && path[0] != ':' && make_parents(path, err, errlen))
 		return NULL;
