@@ -625,6 +625,22 @@ static bool demo_auth_ok(Demo *d, struct lws *wsi)
 	return strlen(d->token) == (size_t)(n - 7) && memcmp(hdr + 7, d->token, (size_t)n - 7) == 0;
 }
 
+/* Answer a refused handshake with HTTP/1.1 401 (lws would say HTTP/1.0 at this stage). */
+static void demo_send_401(struct lws *wsi)
+{
+	static const char body[] = "401 Unauthorized: this runtime requires "
+				   "Authorization: Bearer <token>\n";
+	unsigned char buf[LWS_PRE + 512];
+	int n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+			 "HTTP/1.1 401 Unauthorized\r\n"
+			 "WWW-Authenticate: Bearer realm=\"swarmtop\"\r\n"
+			 "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s", sizeof(body) - 1, body);
+
+	if (n > 0 && (size_t)n < sizeof(buf) - LWS_PRE)
+		lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS);
+}
+
 /* Register a new connection and queue hello. */
 static int demo_on_established(Demo *d, DemoClient *c, struct lws *wsi)
 {
@@ -726,8 +742,7 @@ static int demo_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!demo_auth_ok(d, wsi)) {
 			demo_log(d, "refused a connection without the right bearer token (401)");
-			lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED,
-					       "401 Unauthorized: bearer token required");
+			demo_send_401(wsi);
 			return -1;
 		}
 		return 0;
@@ -981,7 +996,7 @@ int demo_run(const DemoOptions *o)
 		fprintf(stderr, "swarmtop demo: %s\n", err);
 		return 1;
 	}
-	printf("demo: listening on ws://%s:%d/swarmtop (instance %s)\n", d->host, d->port,
+	printf("demo: listening on ws://%s:%d/swarmtop\ndemo: instance %s\n", d->host, d->port,
 	       d->instance);
 	fflush(stdout);
 	sig.d = d;

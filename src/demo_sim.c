@@ -1138,7 +1138,7 @@ static void sim_planner_tick(DemoSim *s, SimAgent *w)
 		if (!t->used || t->type == TT_TOOL)
 			continue;
 		if (t->status == TASK_FAILED && t->attempt < 3 && t->failed_at > 0 &&
-		    now - t->failed_at > 15.0 / s->opt.speed) {
+		    now - t->failed_at > fmax(15.0 / s->opt.speed, 8.0)) {
 			snprintf(text, sizeof(text), "auto-retrying %s (attempt %d) after: %s", t->id,
 				 t->attempt + 1, t->error);
 			sim_pub_log(s, LOG_WARN, w, t, text);

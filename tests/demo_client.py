@@ -321,8 +321,16 @@ async def sc_retry(args):
     """Wait for a failed task, retry it: attempt + 1 and it runs again."""
     ws, h = await hello_and_subscribe(args, 0)
     s = Stream(ws, 1)
-    ev = await s.until(lambda e: e["type"] == "task" and e["task"]["status"] == "failed" and
-                       e["task"].get("parent") is None, "a failed task", timeout=args.wait)
+    state = {}
+
+    def failed_now(ev):
+        if ev["type"] == "task" and ev["task"].get("parent") is None:
+            state[ev["task"]["id"]] = ev["task"]
+        if ev["seq"] < h["last_seq"]:
+            return False    # still replaying: only the current state counts
+        return any(t["status"] == "failed" for t in state.values())
+    await s.until(failed_now, "a failed task", timeout=args.wait)
+    ev = {"task": [t for t in state.values() if t["status"] == "failed"][-1]}
     tid, attempt = ev["task"]["id"], ev["task"]["attempt"]
     await command(s, "t-retry-ok", "retry", {"task": tid})
     acc = await s.until(is_ack("t-retry-ok"), "ack of retry")
