@@ -761,6 +761,13 @@ static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t 
 		snprintf(tmp, sizeof(tmp), "HTTP %d: %.200s", status, msg);
 		snprintf(msg, sizeof(msg), "%.240s", tmp);
 	}
+	if (c->u.tls && !c->auth_failed && (strcasestr(msg, "ssl") || strcasestr(msg, "tls") ||
+	                                    strcasestr(msg, "certificate"))) {
+		char tmp[CONN_REASON_MAX];
+		snprintf(tmp, sizeof(tmp), "TLS handshake failed (%.120s); if the certificate is "
+		         "trusted, pass --ca FILE", msg);
+		snprintf(msg, sizeof(msg), "%s", tmp);
+	}
 	c->wsi = NULL;
 	conn_gone(c, msg);
 }

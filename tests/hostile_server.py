@@ -10,6 +10,7 @@ backwards seqs, an unknown type and a fragmented message, between VALID events
 seq 1..N. Every valid event must end up stored exactly once.
 
 Usage: hostile_server.py --port P [--token T] [--log FILE] [--mode hostile|plain]
+                         [--tls-cert PEM --tls-key PEM] [--hello-last-seq N]
   --log FILE  one line per connection ("connect"), per subscribe ("since N"),
               and "done" after the whole script has been sent.
   --mode plain: only valid events (N of them, 1 per 20 ms), for auth tests.
@@ -176,7 +177,12 @@ def process_request(path, headers):
 
 
 async def main():
-    async with websockets.serve(handler, "127.0.0.1", STATE.args.port,
+    ctx = None
+    if STATE.args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(STATE.args.tls_cert, STATE.args.tls_key)
+    async with websockets.serve(handler, "127.0.0.1", STATE.args.port, ssl=ctx,
                                 subprotocols=["swarmtop.v1"], max_size=None,
                                 process_request=process_request, ping_interval=None):
         await asyncio.Future()
@@ -189,6 +195,8 @@ if __name__ == "__main__":
     ap.add_argument("--log")
     ap.add_argument("--instance", default="h1")
     ap.add_argument("--mode", default="hostile", choices=["hostile", "plain"])
+    ap.add_argument("--tls-cert", help="serve wss:// with this PEM certificate")
+    ap.add_argument("--tls-key", help="and this PEM key")
     ap.add_argument("--hello-last-seq", type=int, default=None,
                     help="last_seq announced in hello (default N); 0 makes live-only "
                          "clients (tail, ctl) get the whole script")
