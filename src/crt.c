@@ -104,6 +104,7 @@ int crt_init(bool no_color, char *err, size_t errlen)
 		snprintf(err, errlen, "the dashboard needs a terminal (use 'swarmtop record' or 'tail' for scripts)");
 		return -1;
 	}
+	setlocale(LC_ALL, "");
 	if (tcgetattr(STDIN_FILENO, &crt_saved_termios) == 0)
 		crt_have_termios = true;
 	crt_install_crash_handlers();

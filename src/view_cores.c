@@ -34,8 +34,8 @@ static void runtime_title(const ModelRuntime *rt, Canvas *c, int x, int y, int w
 	int end = x + w;
 	x += canvas_text_ellipsis(c, x, y, w / 2, EL_HEADER_LABEL, rt_label(rt)) + 2;
 	if (rt->lang) {
-		char lang[64];
-		snprintf(lang, sizeof lang, "%.20s%s%.16s", rt->lang, rt->lang_version ? " " : "",
+		char lang[80];
+		snprintf(lang, sizeof lang, "%.20s%s%.40s", rt->lang, rt->lang_version ? " " : "",
 		         rt->lang_version ? rt->lang_version : "");
 		x += canvas_text(c, x, y, end - x, EL_HEADER, lang) + 2;
 	}
@@ -100,7 +100,7 @@ static const struct {
 	int w;
 	bool right;
 } thcols[] = {
-	{"TID", 8, true}, {"NAME", 16, false}, {"CORE", 4, true}, {"CPU%", 6, true},
+	{"TID", 8, true}, {"NAME", 20, false}, {"CORE", 4, true}, {"CPU%", 6, true},
 	{"AGENT", 20, false}, {"TASK", 0, false},
 };
 
@@ -112,8 +112,8 @@ static void draw_thread(Canvas *c, int x, int y, int w, const ModelThread *t)
 	snprintf(buf, sizeof buf, "%lld", (long long)t->tid);
 	canvas_text(c, cx + 8 - (int)strlen(buf), y, 8, EL_DIM, buf);
 	cx += 9;
-	canvas_text_ellipsis(c, cx, y, 16, EL_DEFAULT, t->name ? t->name : "");
-	cx += 17;
+	canvas_text_ellipsis(c, cx, y, 20, EL_DEFAULT, t->name ? t->name : "");
+	cx += 21;
 	if (t->core >= 0)
 		snprintf(buf, sizeof buf, "%lld", (long long)t->core);
 	else

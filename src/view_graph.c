@@ -463,7 +463,7 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 				cp = c->ascii ? '<' : 0x25C0;
 			else
 				cp = c->ascii ? (uint32_t)line_ascii[b & 15] : line_uni[b & 15];
-			el = (b & LN_HOT) ? EL_TITLE : (b & LN_BACK) ? EL_ALARM : EL_EDGE;
+			el = (b & LN_HOT) ? EL_HEADER_LABEL : (b & LN_BACK) ? EL_ALARM : EL_EDGE;
 			canvas_set(c, area.x + x, area.y + y, cp, el);
 		}
 	}
@@ -480,7 +480,7 @@ static void draw_node(const Model *m, const TgNode *nd, Canvas *c, Rect area, in
 	              : nd->kind == TG_NODE_SUMMARY ? BOX_SUMMARY
 	                                            : BOX_PLAIN;
 	const BoxGlyphs *bg = c->ascii ? &box_ascii[bs] : &box_uni[bs];
-	Element bel = selected ? EL_SELECTED : lk->box;
+	Element bel = selected ? EL_HEADER_LABEL : lk->box; /* a bold outline, no fill */
 	int w = nd->w, inner = w - 4, mid = sy + 1;
 	char att[24] = "";
 	int attw = 0;

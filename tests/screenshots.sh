@@ -24,8 +24,9 @@ trap cleanup EXIT INT TERM
 DEMO_PID=$!
 sleep 1
 export XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config
+# TERM as tmux sets it (no bce: highlighted bars are real cells that capture-pane keeps).
 tmux new-session -d -s "$SESSION" -x "$W" -y "$H" \
-	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME=$T/state \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$T/state \
 	 XDG_CONFIG_HOME=$T/config $BIN ws://127.0.0.1:$PORT/swarmtop"
 sleep "${SHOT_WARMUP:-12}"
 mkdir -p "$OUT"
@@ -36,7 +37,8 @@ shot() {
 	for k in "$@"; do tmux send-keys -t "$SESSION" "$k"; done
 	sleep 1.5
 	tmux capture-pane -p -t "$SESSION" > "$OUT/$name.txt"
-	tmux capture-pane -e -p -t "$SESSION" > "$T/$name.ans"
+	# -N keeps trailing cells: highlighted bars reach the right edge as on screen.
+	tmux capture-pane -e -N -p -t "$SESSION" > "$T/$name.ans"
 	{
 		printf '<html><head><meta charset="utf-8"><style>'
 		printf 'body{margin:0;background:#1c1c1c;color:#d0d0d0}'
