@@ -11,8 +11,12 @@
  * then only copies the row into a bounded queue (blocking when it is full,
  * never dropping).
  *
- * Threading: a Store is used from one thread (the loop). With STORE_ASYNC the
- * store's own writer thread is the only other user of the connection.
+ * Reads (sessions, last seq, iterators...) first commit the open batch (with
+ * STORE_ASYNC: wait for the writer to drain its queue), so they see every append.
+ *
+ * Threading: a Store is used from one thread (the loop). Inside, a checkpointer
+ * thread with its own connection keeps WAL checkpoints off the commit path, and
+ * with STORE_ASYNC a writer thread is the only other user of the connection.
  *
  * Errors: every failing call returns -1 (or NULL) and leaves a one-line message
  * naming the database path in store_error(). A write error is sticky: the store
