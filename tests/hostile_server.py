@@ -106,6 +106,9 @@ class State:
 async def handler(ws, path=None):
     st = STATE
     st.note("connect")
+    if st.args.close_1008:
+        await ws.close(code=1008, reason="unauthorized: bad token")
+        return
     hello = {"type": "hello", "proto": 1,
              "runtime": {"id": "hostile", "instance": st.instance, "name": "Hostile " + ESC +
                          "[5mruntime", "lang": "python"},
@@ -195,6 +198,8 @@ if __name__ == "__main__":
     ap.add_argument("--log")
     ap.add_argument("--instance", default="h1")
     ap.add_argument("--mode", default="hostile", choices=["hostile", "plain"])
+    ap.add_argument("--close-1008", action="store_true",
+                    help="accept the handshake, then close with 1008 (policy) at once")
     ap.add_argument("--tls-cert", help="serve wss:// with this PEM certificate")
     ap.add_argument("--tls-key", help="and this PEM key")
     ap.add_argument("--hello-last-seq", type=int, default=None,

@@ -58,4 +58,16 @@ for f in "$T"/*.out "$T"/*.err; do
 	if grep -q "$TOKEN" "$f"; then die "token leaked into $(basename "$f")"; fi
 done
 if sqlite3 "$DB" .dump | grep -q "$TOKEN"; then die "token stored in the database"; fi
+
+# A runtime that accepts the handshake and then closes with 1008 (policy): auth failed,
+# no reconnect.
+P2=$(free_port)
+$PY "$ROOT/tests/hostile_server.py" --port "$P2" --log "$T/s1008.log" --close-1008 &
+track $!
+wait_port "$P2" 20 || die "1008 server did not start"
+timeout 60 $SWARMTOP record --db "$DB" "ws://127.0.0.1:$P2/swarmtop" >/dev/null 2>"$T/r1008.err"
+check $? -eq 1 "record against a 1008 close"
+grep -q '1008' "$T/r1008.err" || die "1008 not reported: $(cat "$T/r1008.err")"
+grep -qi 'unauthorized' "$T/r1008.err" || die "1008 reason not reported"
+check "$(grep -c '^connect$' "$T/s1008.log")" -eq 1 "connections after a 1008 close"
 exit 0
