@@ -113,6 +113,13 @@ static bool sset(char **dst, const char *s, size_t max)
 	}
 	if (str_same(*dst, s, max))
 		return false;
+	size_t n = utf8_cut(s, max);
+	if (*dst != NULL && strlen(*dst) >= n) {
+		/* Fits where the old value was: no allocation. */
+		memcpy(*dst, s, n);
+		(*dst)[n] = '\0';
+		return true;
+	}
 	char *d = sdup(s, max);
 	if (d == NULL)
 		return false;
@@ -179,9 +186,24 @@ static void line_push(Model *m, int rt, LineKind kind, int sub, int64_t ts, cons
 	size_t tl = utf8_cut(text ? text : "", MODEL_LINE_TEXT_MAX);
 	size_t al = agent ? utf8_cut(agent, EVENT_ID_MAX) : 0;
 	size_t kl = task ? utf8_cut(task, EVENT_ID_MAX) : 0;
-	char *blk = malloc(tl + 1 + al + 1 + kl + 1);
-	if (blk == NULL)
-		return;
+	ModelLine *l = &m->lines[m->lines_head];
+	size_t need = tl + 1 + al + 1 + kl + 1;
+	char *blk = l->text;
+	/* A slot's block is reused on the next lap of the ring when the new line fits in
+	 * the bytes the old one used (measured, so a block from anywhere is safe). */
+	size_t have = blk ? strlen(blk) + 1 + (l->agent ? strlen(l->agent) : 0) + 1 +
+	                            (l->task ? strlen(l->task) : 0) + 1
+	                  : 0;
+	if (blk == NULL || have < need) {
+		free(blk);
+		blk = malloc(need);
+		if (blk == NULL) {
+			*l = (ModelLine){0};
+			if (m->nlines == MODEL_LINES_MAX)
+				m->nlines--;   /* the slot lost its line */
+			return;
+		}
+	}
 	memcpy(blk, text ? text : "", tl);
 	blk[tl] = '\0';
 	char *ap = blk + tl + 1, *kp = ap + al + 1;
@@ -193,10 +215,7 @@ static void line_push(Model *m, int rt, LineKind kind, int sub, int64_t ts, cons
 		memcpy(kp, task, kl);
 		kp[kl] = '\0';
 	}
-	ModelLine *l = &m->lines[m->lines_head];
-	if (m->nlines == MODEL_LINES_MAX)
-		free(l->text);
-	else
+	if (m->nlines < MODEL_LINES_MAX)
 		m->nlines++;
 	*l = (ModelLine){
 		.runtime = rt, .kind = kind, .sub = sub, .ts = ts,
@@ -342,8 +361,8 @@ void model_free(Model *m)
 		command_clear(&m->commands[i]);
 	for (size_t i = 0; i < m->ngaps; i++)
 		free(m->gaps[i].instance);
-	for (size_t i = 0; i < m->nlines; i++)
-		free(((ModelLine *)(uintptr_t)model_line(m, i))->text);
+	for (size_t i = 0; i < MODEL_LINES_MAX; i++)
+		free(m->lines[i].text);
 	free(m->runtimes);
 	free(m->agents);
 	free(m->tasks);
@@ -908,6 +927,13 @@ static void model_relink(Model *m)
 		if (t->agent_id != NULL && t->agent < 0)
 			task_wait_add(m, (int)i);
 	}
+	for (size_t r = 0; r < m->nruntimes; r++) {
+		ModelRuntime *rt = &m->runtimes[r];
+		for (size_t i = 0; i < rt->nthreads; i++) {
+			ModelThread *th = &rt->threads[i];
+			th->agent_idx = model_find_agent(m, (int)r, th->agent);
+		}
+	}
 }
 
 /* Drop runtime rt's agents and tasks (and its usage rows when usage is true). */
@@ -1043,37 +1069,54 @@ static unsigned apply_threads(Model *m, int rt, const EvThreads *ev, int64_t now
 
 	/* Only agents named by the previous sample can have a non-zero share. */
 	for (size_t i = 0; i < r->nthreads; i++) {
-		int ai = model_find_agent(m, rt, r->threads[i].agent);
+		int ai = r->threads[i].agent_idx;
 		if (ai >= 0 && m->agents[ai].cpu != 0) {
 			m->agents[ai].cpu = 0;
 			dirty |= DIRTY_AGENTS;
 		}
 	}
-	threads_clear(r);
 	size_t nt = ev->threads ? ev->nthreads : 0;
 	if (nt > EVENT_MAX_THREADS)
 		nt = EVENT_MAX_THREADS;
-	if (nt > 0)
-		r->threads = calloc(nt, sizeof(*r->threads));
-	if (r->threads != NULL) {
-		for (size_t i = 0; i < nt; i++) {
-			const EvThread *s = &ev->threads[i];
-			ModelThread *d = &r->threads[i];
-			double cpu = (s->has & HAS_CPU) && isfinite(s->cpu) ? s->cpu : 0.0;
-			d->tid = s->tid;
-			d->name = sdup(s->name, EVENT_NAME_MAX);
-			d->agent = sdup(s->agent, EVENT_ID_MAX);
-			d->task = sdup(s->task, EVENT_ID_MAX);
-			d->core = (s->has & HAS_CORE) ? s->core : -1;
-			d->cpu = cpu < 0 ? 0 : cpu > 1 ? 1 : cpu;
-			int ai = model_find_agent(m, rt, d->agent);
-			if (ai >= 0) {
-				m->agents[ai].cpu += d->cpu;
-				dirty |= DIRTY_AGENTS;
-			}
+	if (nt == 0) {
+		threads_clear(r);
+	} else if (nt != r->nthreads) {
+		/* The array always holds exactly nthreads slots. */
+		for (size_t i = nt; i < r->nthreads; i++) {
+			free(r->threads[i].name);
+			free(r->threads[i].agent);
+			free(r->threads[i].task);
 		}
-		r->nthreads = nt;
+		ModelThread *nv = realloc(r->threads, nt * sizeof(*nv));
+		if (nv == NULL) {
+			nt = nt < r->nthreads ? nt : r->nthreads;
+		} else {
+			if (nt > r->nthreads)
+				memset(nv + r->nthreads, 0, (nt - r->nthreads) * sizeof(*nv));
+			for (size_t i = r->nthreads; i < nt; i++)
+				nv[i].agent_idx = -1;
+			r->threads = nv;
+		}
 	}
+	/* Update the slots in place: names rarely change between samples, so this
+	 * usually allocates nothing. */
+	for (size_t i = 0; i < nt; i++) {
+		const EvThread *s = &ev->threads[i];
+		ModelThread *d = &r->threads[i];
+		double cpu = (s->has & HAS_CPU) && isfinite(s->cpu) ? s->cpu : 0.0;
+		d->tid = s->tid;
+		sset(&d->name, s->name, EVENT_NAME_MAX);
+		sset(&d->task, s->task, EVENT_ID_MAX);
+		if (sset(&d->agent, s->agent, EVENT_ID_MAX) || d->agent_idx < 0)
+			d->agent_idx = model_find_agent(m, rt, d->agent);
+		d->core = (s->has & HAS_CORE) ? s->core : -1;
+		d->cpu = cpu < 0 ? 0 : cpu > 1 ? 1 : cpu;
+		if (d->agent_idx >= 0) {
+			m->agents[d->agent_idx].cpu += d->cpu;
+			dirty |= DIRTY_AGENTS;
+		}
+	}
+	r->nthreads = nt;
 
 	size_t nc = ev->cores ? ev->ncores : 0;
 	if (nc > EVENT_MAX_CORES)

@@ -62,6 +62,7 @@ typedef struct ModelThread {
 	char *name, *agent, *task;
 	int64_t core;         /* -1 unknown */
 	double cpu;           /* 0..1 of one core */
+	int agent_idx;        /* index in agents of its agent, -1 */
 } ModelThread;
 
 typedef struct ModelRuntime {
