@@ -622,11 +622,34 @@ static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *b
 	return true;
 }
 
-/* Decode the envelope (seq, ts) of a non-hello event; lenient for unknown types. */
-static bool decode_envelope(Ctx *c, const cJSON *root, Event *ev, bool strict)
+/* The envelope members of a message (first occurrence of each), found in one pass. */
+typedef struct Envelope {
+	const cJSON *type, *seq, *ts;
+} Envelope;
+
+/* Find type, seq and ts among the top-level members. */
+static void find_envelope(const cJSON *root, Envelope *env)
 {
-	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
-	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "ts");
+	const cJSON *ch;
+
+	memset(env, 0, sizeof(*env));
+	cJSON_ArrayForEach(ch, root) {
+		const char *k = ch->string;
+		if (k == NULL)
+			continue;
+		if (k[0] == 't' && k[1] == 'y' && strcmp(k, "type") == 0 && env->type == NULL)
+			env->type = ch;
+		else if (k[0] == 's' && strcmp(k, "seq") == 0 && env->seq == NULL)
+			env->seq = ch;
+		else if (k[0] == 't' && k[1] == 's' && k[2] == '\0' && env->ts == NULL)
+			env->ts = ch;
+	}
+}
+
+/* Decode the envelope (seq, ts) of a non-hello event; lenient for unknown types. */
+static bool decode_envelope(Ctx *c, const Envelope *env, Event *ev, bool strict)
+{
+	const cJSON *seq = env->seq, *ts = env->ts;
 	int64_t v;
 
 	if (seq == NULL || cJSON_IsNull(seq)) {
@@ -667,6 +690,7 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 	Ctx c = { .arena = a, .err = err ? err : local_err, .evname = "message" };
 	const char *end = NULL;
 	cJSON *root;
+	Envelope env;
 	const cJSON *type;
 	ProtoResult rc = PROTO_REJECT;
 	int t;
@@ -694,7 +718,8 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 		fail(&c, "not a JSON object");
 		goto out;
 	}
-	type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	find_envelope(root, &env);
+	type = env.type;
 	if (type == NULL || cJSON_IsNull(type)) {
 		fail(&c, "'type' is missing");
 		goto out;
@@ -708,14 +733,14 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 		/* Unknown type: skipped and counted by the caller; seq kept for gap tracking. */
 		ev->type = EV_UNKNOWN;
 		ev->type_name = copy_str(&c, type, EVENT_ID_MAX);
-		if (ev->type_name != NULL && decode_envelope(&c, root, ev, false))
+		if (ev->type_name != NULL && decode_envelope(&c, &env, ev, false))
 			rc = PROTO_OK;
 		goto out;
 	}
 	ev->type = (EventType)t;
 	ev->type_name = event_type_names[t];
 	c.evname = event_type_names[t];
-	if (t != EV_HELLO && !decode_envelope(&c, root, ev, true))
+	if (t != EV_HELLO && !decode_envelope(&c, &env, ev, true))
 		goto out;
 	if (!decode_object(&c, root, &event_specs[t], &ev->u, &root_where))
 		goto out;
