@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS
-# (default 60), seeded from tests/fixtures. Corpora and crash files live in
+# (default 60), seeded from tests/fixtures and tests/fuzz/seeds_decode (JSON edge cases). Corpora and crash files live in
 # build/fuzz/; a crash makes this script exit non-zero and prints the file.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [target...]   (targets: decode sanitize)
 set -u
@@ -34,7 +34,8 @@ seeds() {
 	dir=$OUT/corpus_$1
 	mkdir -p "$dir"
 	case $1 in
-	decode) cp "$ROOT"/tests/fixtures/v1/*.json "$dir"/ 2>/dev/null ;;
+	decode) cp "$ROOT"/tests/fixtures/v1/*.json "$ROOT"/tests/fuzz/seeds_decode/*.json "$dir"/ \
+		2>/dev/null ;;
 	sanitize)
 		for f in "$ROOT"/tests/fixtures/escapes/*.bin; do
 			# A leading flags/width byte: 0xff = no width limit, no flags.
