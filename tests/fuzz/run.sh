@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS
-# (default 60), seeded from tests/fixtures and tests/fuzz/seeds_decode (JSON edge cases). Corpora and crash files live in
-# build/fuzz/; a crash makes this script exit non-zero and prints the file.
+# (default 60), seeded from tests/fixtures and tests/fuzz/seeds_decode (JSON
+# edge cases). Corpora and crash files live in build/fuzz/; a crash makes this
+# script exit non-zero and prints the file.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [target...]   (targets: decode sanitize)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
