@@ -9,6 +9,7 @@
  * Every database lives in a fresh directory under /tmp.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -718,12 +719,15 @@ static void test_crash_keeps_committed(void **state)
 			_exit(4);
 		for (int i = 5001; i <= 5500; i++) /* an open batch, never committed */
 			put(s, 1, "rt", "i1", i, i);
-		_exit(0); /* no close, no final commit */
+		raise(SIGKILL); /* kill -9: no close, no final commit */
+		_exit(5);
 	}
 	int status = 0;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	if (WIFEXITED(status))
+		fail_msg("writer child exited with %d", WEXITSTATUS(status));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
 	Store *s = open_rw(fx->path, STORE_READWRITE);
 	int64_t seq;
 	assert_int_equal(store_last_seq(s, "rt", "i1", &seq), 0);
