@@ -107,7 +107,8 @@ typedef struct ModelRuntime {
 typedef struct ModelAgent {
 	int runtime;
 	char *id, *name, *role, *model, *parent;
-	int parent_idx;       /* index in agents of the parent (same runtime), -1 */
+	int parent_idx;       /* index in agents of the parent (same runtime), -1; never
+	                         forms a cycle (a link that would close one stays -1) */
 	AgentStatus status;
 	int64_t created_ms, status_ms, last_event_ms;
 	int current_task;     /* index of its newest working task, -1 */
@@ -274,7 +275,10 @@ float model_core_sample(const ModelRuntime *r, size_t c, int i);
 bool model_agent_stuck(const ModelAgent *a, int64_t now_ms, int64_t stuck_ms);
 
 /* Canonical text dump of the model's state (sorted, no wall-clock fields), for
- * determinism tests. Returns a malloc'd NUL-terminated string. */
+ * determinism tests. Runtimes are named by hello id, not slot; connection state,
+ * URLs, rates and this client's own lines (LINE_LOCAL, LINE_COMMAND) are left out,
+ * since they differ between a live session and its replay. Returns a malloc'd
+ * NUL-terminated string (NULL when out of memory). */
 char *model_dump(const Model *m);
 
 /* A deep copy of m (model_copy.c): folding either afterwards never affects the other.

@@ -833,6 +833,48 @@ static void test_threads(void **state)
 	model_free(m);
 }
 
+/* Thread samples keep pointing at the right agents when a snapshot moves agent indexes. */
+static void test_threads_after_snapshot(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "a", T0);
+	model_add_runtime(m, "b", T0);
+	Event e = ev_agent(1, "p", NULL, AGENT_WORKING);
+	model_apply(m, 0, &e, T0, NULL);
+	e = ev_agent(2, "q", NULL, AGENT_WORKING);
+	model_apply(m, 0, &e, T0, NULL);
+	e = ev_agent(1, "x", NULL, AGENT_WORKING);
+	model_apply(m, 1, &e, T0, NULL);
+	assert_int_equal(model_find_agent(m, 1, "x"), 2);
+	EvThread th[] = {{.tid = 1, .agent = "x", .cpu = 0.6, .has = HAS_CPU}};
+	e = ev_new(EV_THREADS, 2);
+	e.u.threads = (EvThreads){.threads = th, .nthreads = 1};
+	model_apply(m, 1, &e, T0, NULL);
+	assert_float_equal(m->agents[2].cpu, 0.6, 1e-9);
+
+	/* Runtime 0's snapshot drops p and q: x moves to index 0, new agents follow. */
+	EvAgent snap[] = {{.id = "r"}, {.id = "s"}};
+	e = ev_new(EV_SNAPSHOT, 3);
+	e.u.snapshot = (EvSnapshot){.agents = snap, .nagents = 2};
+	model_apply(m, 0, &e, T0, NULL);
+	int x = model_find_agent(m, 1, "x");
+	assert_int_equal(x, 0);
+	assert_int_equal(m->runtimes[1].threads[0].agent_idx, x);
+	assert_float_equal(m->agents[x].cpu, 0.6, 1e-9);
+
+	/* The next sample names nobody: x's share goes back to 0, r and s stay at 0. */
+	th[0].agent = NULL;
+	e = ev_new(EV_THREADS, 3);
+	e.u.threads = (EvThreads){.threads = th, .nthreads = 1};
+	model_apply(m, 1, &e, T0, NULL);
+	assert_float_equal(m->agents[x].cpu, 0.0, 1e-9);
+	for (size_t i = 0; i < m->nagents; i++)
+		assert_float_equal(m->agents[i].cpu, 0.0, 1e-9);
+	assert_int_equal(m->runtimes[1].threads[0].agent_idx, -1);
+	model_free(m);
+}
+
 /* Commands: sent, acked through accepted/applied, rejected with the error, unanswered. */
 static void test_commands_and_acks(void **state)
 {
@@ -1126,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_message_log),
 		cmocka_unit_test(test_usage_accounting),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_threads_after_snapshot),
 		cmocka_unit_test(test_commands_and_acks),
 		cmocka_unit_test(test_commands_cap),
 		cmocka_unit_test(test_reject_conn_note),
