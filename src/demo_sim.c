@@ -1252,6 +1252,12 @@ static void sim_flood_loop(DemoSim *s, SimAgent *w)
 				pthread_cond_wait(&s->cv, s->mu);
 			continue;
 		}
+		if (demo_subscribers_locked(s->d) == 0) {
+			/* Nobody to flood: idle instead of burning a core on the ring. */
+			sim_wait(s, 0.05);
+			start = sim_now() - (double)n / (s->opt.rate > 0 ? s->opt.rate : 1e9);
+			continue;
+		}
 		if (s->opt.rate > 0) {
 			double due = (sim_now() - start) * s->opt.rate - (double)n;
 

@@ -53,6 +53,9 @@ int64_t demo_publish_locked(Demo *d, const char *type, const char *body, size_t 
 /* Publish an ack for a command and remember its latest status for repeats. */
 void demo_ack_locked(Demo *d, const char *cmd, AckStatus st, const char *err);
 
+/* Number of subscribed connections. */
+int demo_subscribers_locked(Demo *d);
+
 /* Flood backpressure: wait (bounded) until publishing one event overwrites nothing unsent. */
 void demo_wait_space_locked(Demo *d);
 
