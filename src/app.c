@@ -509,7 +509,16 @@ void app_free(App *a)
 int app_command(App *a, int rt, CommandAction action, TargetKind kind, const char *target,
                 const char *text, const char *reason, char *err, size_t cap)
 {
+	return app_command_as(a, rt, action, kind, target, text, reason, NULL, err, cap);
+}
+
+/* app_command on behalf of who ("budget:NAME"); NULL: the operator (app_who). */
+int app_command_as(App *a, int rt, CommandAction action, TargetKind kind, const char *target,
+                   const char *text, const char *reason, const char *who, char *err, size_t cap)
+{
 	Conn *c = NULL;
+	if (who == NULL)
+		who = a->who;
 	for (size_t i = 0; i < a->nconns; i++)
 		if (conn_runtime(a->conns[i]) == rt)
 			c = a->conns[i];
@@ -535,18 +544,18 @@ int app_command(App *a, int rt, CommandAction action, TargetKind kind, const cha
 	}
 	if (a->o->read_only) {
 		snprintf(err, cap, "read-only: steering is disabled");
-		int ci = model_command(a->m, rt, &cmd, a->who, CMD_REFUSED, err, now);
+		int ci = model_command(a->m, rt, &cmd, who, CMD_REFUSED, err, now);
 		app_store_command(a, ci, "refused", now);
 		return -1;
 	}
 	if (conn_send_command(c, &cmd, err, cap) < 0) {
-		int ci = model_command(a->m, rt, &cmd, a->who, CMD_REFUSED, err, now);
+		int ci = model_command(a->m, rt, &cmd, who, CMD_REFUSED, err, now);
 		app_store_command(a, ci, "refused", now);
 		if (a->hooks.command && ci >= 0)
 			a->hooks.command(a->hooks.ud, ci);
 		return -1;
 	}
-	int ci = model_command(a->m, rt, &cmd, a->who, CMD_SENT, NULL, now);
+	int ci = model_command(a->m, rt, &cmd, who, CMD_SENT, NULL, now);
 	if (a->npending < APP_PENDING_MAX)
 		snprintf(a->pending[a->npending++], sizeof(a->pending[0]), "%s", id);
 	app_store_command(a, ci, "sent", now);

@@ -107,6 +107,11 @@ int app_adopt_stdin(App *a);
 int app_command(App *a, int rt, CommandAction action, TargetKind kind, const char *target,
                 const char *text, const char *reason, char *err, size_t cap);
 
+/* app_command on behalf of who (e.g. "budget:NAME" for automatic commands; NULL: the
+ * operator, app_who), recorded as such in the model and the audit trail. */
+int app_command_as(App *a, int rt, CommandAction action, TargetKind kind, const char *target,
+                   const char *text, const char *reason, const char *who, char *err, size_t cap);
+
 /* Store rows of this loop belong to session (store_session_begin's id). */
 void app_set_session(App *a, int64_t session);
 
