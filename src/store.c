@@ -266,7 +266,8 @@ typedef struct StreamSlot {
 	uint32_t ninst;
 } StreamSlot;
 
-#define STREAM_CACHE 16
+#define STREAM_CACHE 256  /* hash slots of the stream id cache */
+#define STREAM_PROBE 8    /* slots probed from the home slot */
 
 /* Per-session counters of the open batch, folded into sessions at commit. */
 typedef struct SessionAcc {
@@ -295,8 +296,6 @@ struct Store {
 	SessionAcc acc;
 	uint64_t applied;         /* event ops applied to the database */
 	StreamSlot streams[STREAM_CACHE];
-	int stream_last;          /* slot of the last hit (checked first) */
-	int stream_next;          /* slot replaced on the next miss */
 
 	atomic_uint_fast64_t appended;
 	atomic_uint_fast64_t committed;
@@ -580,17 +579,26 @@ static int batch_commit(Store *s)
 }
 
 /* The stream id of (runtime_id, instance), created when new (inside the open batch); -1 with
- * err set on failure. A few recent streams are cached. */
+ * err set on failure. Ids are cached in a small hash table (hundreds of runtimes hit it). */
 static int64_t stream_id(Store *s, const char *rid, uint32_t nrid, const char *inst,
 			 uint32_t ninst)
 {
-	for (int k = 0; k < STREAM_CACHE; k++) {
-		StreamSlot *c = &s->streams[(s->stream_last + k) % STREAM_CACHE];
-		if (c->id > 0 && c->nrid == nrid && c->ninst == ninst &&
-		    !memcmp(c->key, rid, nrid) && !memcmp(c->key + nrid, inst, ninst)) {
-			s->stream_last = (s->stream_last + k) % STREAM_CACHE;
-			return c->id;
+	uint32_t h = 2166136261u; /* FNV-1a over runtime_id, a separator, instance */
+	for (uint32_t k = 0; k < nrid; k++)
+		h = (h ^ (unsigned char)rid[k]) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (uint32_t k = 0; k < ninst; k++)
+		h = (h ^ (unsigned char)inst[k]) * 16777619u;
+	uint32_t home = h % STREAM_CACHE, slot = home;
+	for (int k = 0; k < STREAM_PROBE; k++) {
+		StreamSlot *c = &s->streams[(home + (uint32_t)k) % STREAM_CACHE];
+		if (c->id == 0) {
+			slot = (home + (uint32_t)k) % STREAM_CACHE;
+			break;
 		}
+		if (c->nrid == nrid && c->ninst == ninst && !memcmp(c->key, rid, nrid) &&
+		    !memcmp(c->key + nrid, inst, ninst))
+			return c->id;
 	}
 	int64_t id = -1;
 	for (StmtId q = ST_STREAM_FIND; q <= ST_STREAM_ADD && id < 0; q++) {
@@ -608,14 +616,13 @@ static int64_t stream_id(Store *s, const char *rid, uint32_t nrid, const char *i
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return fail(s, "cannot write to database", rc);
 	}
-	StreamSlot *c = &s->streams[s->stream_next];
+	/* Cache it in the first free probe slot, or over the home slot when all are taken. */
+	StreamSlot *c = &s->streams[slot];
 	char *key = realloc(c->key, (size_t)nrid + ninst + 1);
 	if (key) {
 		memcpy(key, rid, nrid);
 		memcpy(key + nrid, inst, ninst);
 		*c = (StreamSlot){.id = id, .key = key, .nrid = nrid, .ninst = ninst};
-		s->stream_last = s->stream_next;
-		s->stream_next = (s->stream_next + 1) % STREAM_CACHE;
 	}
 	return id;
 }

@@ -239,6 +239,34 @@ static void test_duplicates_and_hello(void **state)
 	store_close(s);
 }
 
+/* Hundreds of runtime instances interleaved (more than the stream cache holds) stay apart. */
+static void test_many_runtimes(void **state)
+{
+	Fx *fx = *state;
+	enum { RT = 300, SEQ = 5 };
+	Store *s = open_rw(fx->path, STORE_READWRITE);
+	int64_t sid = begin(s, "record", 1);
+	char rt[32], inst[32];
+	for (int pass = 0; pass < 2; pass++)
+		for (int q = 1; q <= SEQ; q++)
+			for (int r = 0; r < RT; r++) {
+				snprintf(rt, sizeof rt, "rt-%d", r % 100);
+				snprintf(inst, sizeof inst, "inst-%d", r);
+				assert_int_equal(put(s, sid, rt, inst, q, q),
+						 pass ? STORE_DUP : STORE_NEW);
+			}
+	for (int r = 0; r < RT; r += 37) {
+		snprintf(rt, sizeof rt, "rt-%d", r % 100);
+		snprintf(inst, sizeof inst, "inst-%d", r);
+		int64_t seq = 0;
+		assert_int_equal(store_last_seq(s, rt, inst, &seq), 0);
+		assert_int_equal(seq, SEQ);
+	}
+	assert_int_equal(store_count_events(s, sid, 0), RT * SEQ);
+	store_close(s);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM streams"), RT);
+}
+
 /* The last stored seq per runtime instance, for resume. */
 static void test_last_seq(void **state)
 {
@@ -776,6 +804,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_100k_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_and_hello, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_runtimes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
