@@ -268,6 +268,8 @@ int demo_subscribers_locked(Demo *d)
 /* Flood backpressure: wait (bounded) until publishing one event overwrites nothing unsent. */
 void demo_wait_space_locked(Demo *d)
 {
+	/* Headroom for the events other threads publish without waiting. */
+	int64_t margin = d->ring_cap / 4 < 1024 ? (int64_t)d->ring_cap / 4 : 1024;
 	struct timespec until;
 
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -279,7 +281,8 @@ void demo_wait_space_locked(Demo *d)
 			if (c->subscribed && !c->snapshot_pending && c->next_seq < min)
 				min = c->next_seq;
 		/* The next publish overwrites seq last+1-cap: it must be already staged. */
-		if (min == INT64_MAX || d->last_seq + 1 - (int64_t)d->ring_cap < min || d->stop)
+		if (min == INT64_MAX || d->last_seq + 1 - (int64_t)d->ring_cap + margin < min ||
+		    d->stop)
 			return;
 		demo_wake_locked(d);
 		if (pthread_cond_timedwait(&d->space, &d->mu, &until) == ETIMEDOUT)

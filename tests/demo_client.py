@@ -34,11 +34,17 @@ async def connect(args, **kw):
         headers["Authorization"] = "Bearer " + args.token
     return await websockets.connect(args.url, subprotocols=["swarmtop.v1"],
                                     extra_headers=headers, max_size=None, max_queue=None,
-                                    open_timeout=10, **kw)
+                                    **kw)
+
+
+async def recv_within(ws, timeout):
+    """ws.recv() bounded in time (asyncio.wait_for makes websockets 10.4 crawl)."""
+    async with asyncio.timeout(timeout):
+        return await ws.recv()
 
 
 async def recv_json(ws, timeout=TIMEOUT):
-    raw = await asyncio.wait_for(ws.recv(), timeout)
+    raw = await recv_within(ws, timeout)
     check(isinstance(raw, str), "runtime sent a binary message")
     msg = json.loads(raw)
     check(isinstance(msg, dict), "message is not an object")
@@ -133,7 +139,7 @@ async def sc_hello(args):
     check(ws.subprotocol == "swarmtop.v1", "subprotocol %r" % ws.subprotocol)
     # Before subscribe, nothing but hello.
     try:
-        extra = await asyncio.wait_for(ws.recv(), 1.0)
+        extra = await recv_within(ws, 1.0)
         fail("runtime sent %r before subscribe" % extra[:100])
     except asyncio.TimeoutError:
         pass
@@ -383,14 +389,14 @@ async def sc_hostile(args):
     ws, h = await hello_and_subscribe(args, None)
     await ws.send(b"\x00\x01binary")
     try:
-        await asyncio.wait_for(ws.recv(), TIMEOUT)
+        await recv_within(ws, TIMEOUT)
         fail("connection stayed open after a binary message")
     except websockets.ConnectionClosed as e:
         check(e.rcvd is not None and e.rcvd.code == 1003, "close code %r" % (e.rcvd,))
     ws, h = await hello_and_subscribe(args, None)
     await ws.send("x" * (2 * 1024 * 1024))
     try:
-        await asyncio.wait_for(ws.recv(), TIMEOUT)
+        await recv_within(ws, TIMEOUT)
         fail("connection stayed open after a 2 MiB message")
     except websockets.ConnectionClosed as e:
         check(e.rcvd is not None and e.rcvd.code == 1009, "close code %r" % (e.rcvd,))
@@ -451,7 +457,7 @@ async def sc_flood(args):
     last = None
     start = loop.time()
     while loop.time() - start < args.seconds:
-        raw = await asyncio.wait_for(ws.recv(), TIMEOUT)
+        raw = await recv_within(ws, TIMEOUT)
         n += 1
         last = raw
     secs = loop.time() - start
