@@ -409,7 +409,7 @@ int model_find_runtime(const Model *m, const char *id)
 int model_find_agent(const Model *m, int rt, const char *id)
 {
 	char key[KEY_MAX];
-	if (m == NULL || id == NULL)
+	if (m == NULL || id == NULL || rt < 0)
 		return -1;
 	return strmap_get(&m->agent_map, key, mkey(key, rt, id, NULL, NULL, 1));
 }
@@ -418,7 +418,7 @@ int model_find_agent(const Model *m, int rt, const char *id)
 int model_find_task(const Model *m, int rt, const char *id)
 {
 	char key[KEY_MAX];
-	if (m == NULL || id == NULL)
+	if (m == NULL || id == NULL || rt < 0)
 		return -1;
 	return strmap_get(&m->task_map, key, mkey(key, rt, id, NULL, NULL, 1));
 }

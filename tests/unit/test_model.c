@@ -1106,6 +1106,45 @@ static void test_dump_deterministic(void **state)
 	free(e);
 }
 
+/* Each kind of change reports the regions it touched, and bumps the generation. */
+static void test_dirty_bits(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "x", T0);
+	Event h = ev_hello("rt", "i");
+	unsigned d = model_apply(m, 0, &h, T0, NULL);
+	assert_int_equal(d, DIRTY_HEADER | DIRTY_RUNTIMES);
+	Event e = ev_agent(1, "a", NULL, AGENT_WORKING);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_AGENTS | DIRTY_HEADER);
+	e = ev_agent(2, "a", "~", -1);
+	e.u.agent.name = "A";
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_AGENTS);
+	e = ev_task(3, "t", NULL, -1);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_TASKS | DIRTY_HEADER);
+	e = ev_task(4, "t", NULL, TASK_WORKING);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_TASKS);
+	e = ev_task(5, "t", "a", -1);
+	assert_true(model_apply(m, 0, &e, T0, NULL) & DIRTY_AGENTS);
+	e = ev_new(EV_LOG, 6);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_LINES);
+	e = ev_new(EV_THREADS, 7);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_THREADS | DIRTY_HEADER);
+	e = ev_usage(8, NULL, "m", 1, 1, 0, 0, 0, -1);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_USAGE | DIRTY_HEADER);
+	e = ev_new(EV_LOG, 10);
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL),
+	                 DIRTY_LINES | DIRTY_RUNTIMES | DIRTY_HEADER);   /* gap at 9 */
+	unsigned gen = m->generation;
+	assert_int_equal(model_apply(m, 0, &e, T0, NULL), DIRTY_RUNTIMES);  /* duplicate */
+	assert_true(m->generation != gen);
+	gen = m->generation;
+	assert_int_equal(model_tick(m, T0) & DIRTY_COMMANDS, 0);
+	assert_int_equal(model_tick(m, T0 + 600000), 0);   /* nothing pending, rates idle */
+	assert_int_equal(m->generation, gen);
+	model_free(m);
+}
+
 /* Out-of-range and hostile input: ignored or bounded, never a crash. */
 static void test_hostile(void **state)
 {
@@ -1148,6 +1187,8 @@ static void test_hostile(void **state)
 	assert_true(info.gap);
 	assert_int_equal(m->runtimes[1].gap_events, EVENT_SAFE_INT - 2);
 	assert_int_equal(model_find_agent(NULL, 0, "x"), -1);
+	assert_int_equal(model_find_agent(m, -1, "x"), -1);
+	assert_int_equal(model_find_task(m, -1, "x"), -1);
 	assert_int_equal(model_find_task(m, 0, NULL), -1);
 	model_free(NULL);
 	model_free(m);
@@ -1173,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_commands_cap),
 		cmocka_unit_test(test_reject_conn_note),
 		cmocka_unit_test(test_dump_deterministic),
+		cmocka_unit_test(test_dirty_bits),
 		cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
