@@ -339,6 +339,7 @@ struct Store {
 	bool ck_stop;
 	atomic_uint_fast64_t checkpoints;
 	atomic_int ck_dirty;      /* commits since the last checkpoint */
+	int ck_mark;              /* WAL frames when the checkpointer was last asked (hook only) */
 	atomic_uint_fast64_t wal_peak;
 };
 
@@ -1484,12 +1485,16 @@ static int exec(sqlite3 *db, const char *sql);
 static void *ckpt_main(void *arg)
 {
 	Store *s = arg;
+	int64_t last = mono_ms();
 	pthread_mutex_lock(&s->ck_mu);
 	for (;;) {
-		int64_t due = mono_ms() + CKPT_PERIOD_MS;
+		/* Idle: sleep until a commit (the hook signals the first one) or a request. */
+		while (!s->ck_want && !s->ck_stop && !atomic_load(&s->ck_dirty))
+			pthread_cond_wait(&s->ck_cond, &s->ck_mu);
+		/* Commits came: wait out the period unless the WAL asked for more. */
+		int64_t due = last + CKPT_PERIOD_MS;
 		struct timespec t = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
-		while (!s->ck_want && !s->ck_stop &&
-		       !(mono_ms() >= due && atomic_load(&s->ck_dirty)))
+		while (!s->ck_want && !s->ck_stop && mono_ms() < due)
 			pthread_cond_timedwait(&s->ck_cond, &s->ck_mu, &t);
 		if (s->ck_stop)
 			break;
@@ -1499,14 +1504,17 @@ static void *ckpt_main(void *arg)
 		if (sqlite3_wal_checkpoint_v2(s->ck_db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL,
 					      NULL) == SQLITE_OK)
 			atomic_fetch_add_explicit(&s->checkpoints, 1, memory_order_relaxed);
+		last = mono_ms();
 		pthread_mutex_lock(&s->ck_mu);
 	}
 	pthread_mutex_unlock(&s->ck_mu);
 	return NULL;
 }
 
-/* After each commit (SQLite's WAL hook): wake the checkpointer once the WAL is big; past the
- * hard bound (the checkpointer never caught up), checkpoint and restart the WAL here. */
+/* After each commit (SQLite's WAL hook, on the committing thread): ask the checkpointer for a
+ * checkpoint each time the WAL grew by CKPT_SOFT_PAGES, and wake it on the first commit after
+ * a checkpoint (it then runs one within CKPT_PERIOD_MS); past the hard bound (it never caught
+ * up), checkpoint and restart the WAL here. */
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
 	Store *s = ud;
@@ -1514,12 +1522,18 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 	while ((uint_fast64_t)frames > peak &&
 	       !atomic_compare_exchange_weak(&s->wal_peak, &peak, (uint_fast64_t)frames))
 		;
-	atomic_store(&s->ck_dirty, 1);
+	bool first = atomic_exchange(&s->ck_dirty, 1) == 0;
+	if (frames < s->ck_mark)
+		s->ck_mark = 0; /* the WAL restarted from its beginning */
+	bool grown = frames - s->ck_mark >= CKPT_SOFT_PAGES;
 	if (frames >= CKPT_HARD_PAGES) {
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-	} else if (frames >= CKPT_SOFT_PAGES && s->ck_running) {
+		s->ck_mark = 0;
+	} else if ((grown || first) && s->ck_running) {
+		if (grown)
+			s->ck_mark = frames;
 		pthread_mutex_lock(&s->ck_mu);
-		s->ck_want = true;
+		s->ck_want |= grown;
 		pthread_cond_signal(&s->ck_cond);
 		pthread_mutex_unlock(&s->ck_mu);
 	}
