@@ -12,16 +12,19 @@
  */
 #include "swarmtop/demo.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -872,6 +875,31 @@ static void demo_free(Demo *d)
 	free(d);
 }
 
+/*
+ * Check that host:port can be bound before lws tries (its failure path leaks
+ * and logs noise); 0 or -1 with err set.
+ */
+static int demo_probe_listen(const char *host, int port, char *err, size_t errlen)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return 0;   /* an interface name: lws resolves it */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (rc != 0)
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
 /* Create the server and the simulation; NULL + err on failure. */
 static Demo *demo_create(const DemoOptions *o, char *err, size_t errlen)
 {
@@ -906,7 +934,11 @@ static Demo *demo_create(const DemoOptions *o, char *err, size_t errlen)
 		demo_free(d);
 		return NULL;
 	}
-	lws_set_log_level(LLL_ERR, NULL);
+	if (demo_probe_listen(d->host, o->port, err, errlen) != 0) {
+		demo_free(d);
+		return NULL;
+	}
+	lws_set_log_level(o->quiet ? 0 : LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = o->port;
 	info.iface = d->host;
