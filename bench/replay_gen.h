@@ -143,7 +143,7 @@ static void rgen_emit(Rgen *g, int rt, const char *type, const char *body)
 /* Emit runtime rt's hello (a fresh instance starts its seqs over). */
 static void rgen_hello(Rgen *g, int rt)
 {
-	snprintf(g->inst[rt], sizeof(g->inst[rt]), "inst-%d", ++g->instance[rt]);
+	snprintf(g->inst[rt], sizeof(g->inst[rt]), "inst-%d", ++g->instance[rt] % 1000);
 	g->seq[rt] = 0;
 	int n = snprintf(g->buf, sizeof(g->buf),
 	                 "{\"type\":\"hello\",\"proto\":1,\"runtime\":{\"id\":\"%s\","

@@ -116,6 +116,7 @@ struct Replay {
 	size_t nrtn, cap_rtn;
 	atomic_bool stop, done, failed;
 	_Atomic uint64_t indexed, bad;
+	double index_cpu_s;       /* written by the indexer before done */
 	char ierr[ERR_MAX];
 
 	/* the UI side */
@@ -485,6 +486,9 @@ out:
 	model_free(s.m);
 	strmap_free(&s.rtmap);
 	arena_free(&s.a);
+	struct timespec cpu;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		r->index_cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
 	atomic_store(&r->done, true);
 	return NULL;
 }
@@ -827,7 +831,8 @@ double replay_frac(const Replay *r)
 /* Step the UI iterator to event id (reopening it when needed): 1 and *ev, 0/-1 when absent. */
 static int ui_event(Replay *r, int64_t id, StoreEvent *ev)
 {
-	if (r->it == NULL || r->it_last >= id) {
+	/* Reopen rather than step over more than a few rows (after a seek, say). */
+	if (r->it == NULL || r->it_last >= id || id - r->it_last > 64) {
 		store_iter_close(r->it);
 		r->it = store_iter_open(r->st, r->session, id);
 		r->it_last = 0;
@@ -1297,6 +1302,7 @@ void replay_stats(const Replay *r, ReplayStats *out)
 	out->indexed = atomic_load(&w->indexed);
 	out->items = vec_len(&r->items);
 	out->done = index_done(r);
+	out->index_cpu_s = out->done ? r->index_cpu_s : 0;
 	out->bad = atomic_load(&w->bad);
 	out->marks = vec_len(&r->marks);
 	pthread_mutex_lock(&w->mu);

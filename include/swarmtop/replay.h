@@ -65,6 +65,7 @@ typedef struct ReplayStats {
 	uint64_t indexed;         /* events read by the indexer so far */
 	uint64_t items;           /* timeline items indexed (events + commands + ticks) */
 	bool done;                /* the indexer has read the whole session */
+	double index_cpu_s;       /* CPU seconds the indexer took (once done) */
 	size_t checkpoints;       /* kept now */
 	size_t ckpt_bytes;        /* estimated heap bytes of the kept checkpoints */
 	uint64_t ckpt_every;      /* current spacing in items */
