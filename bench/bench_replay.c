@@ -173,10 +173,9 @@ int main(int argc, char **argv)
 	replay_wait_indexed(r);
 	double t_index = clock_s(CLOCK_MONOTONIC) - t0;
 	replay_stats(r, &st);
-	printf("indexed: %.2f s (indexer CPU %.2f s) for %llu items; %zu checkpoints every %llu items, %.0f MB"
-	       " (budget %zu MB); %llu marks\n", t_index, st.index_cpu_s,
-	       (unsigned long long)st.items,
-	       st.checkpoints, (unsigned long long)st.ckpt_every, (double)st.ckpt_bytes / 1e6,
+	printf("indexed: %.2f s (indexer CPU %.2f s) for %llu items; %zu checkpoints every"
+	       " %llu items, %.0f MB (budget %zu MB); %llu marks\n", t_index, st.index_cpu_s,
+	       (unsigned long long)st.items, st.checkpoints, (unsigned long long)st.ckpt_every, (double)st.ckpt_bytes / 1e6,
 	       REPLAY_CKPT_BUDGET >> 20, (unsigned long long)st.marks);
 
 	/* 50 random seeks. */
