@@ -133,7 +133,8 @@ static int gen_usage(Gen *g, char *o, size_t cap)
 		snprintf(cost, sizeof cost, "%.6f", (double)(in + out) * 2e-6);
 	else
 		strcpy(cost, "null");
-	return snprintf(o, cap, "{\"type\":\"usage\",\"seq\":%lld,\"ts\":%lld,\"agent\":\"agent-%d\","
+	return snprintf(o, cap, "{\"type\":\"usage\",\"seq\":%lld,\"ts\":%lld,"
+	                "\"agent\":\"agent-%d\","
 	                "\"task\":\"t-%lld\",\"provider\":\"%s\",\"model\":\"%s\","
 	                "\"input_tokens\":%lld,\"output_tokens\":%lld,\"cache_read_tokens\":%lld,"
 	                "\"cache_write_tokens\":%d,\"reasoning_tokens\":%lld,\"cost_usd\":%s}",
@@ -149,7 +150,8 @@ static int gen_line(Gen *g, char *o, size_t cap, bool log)
 	char t[1024];
 	text(g, t, sizeof t, 40 + pick(g, 360));
 	if (log)
-		return snprintf(o, cap, "{\"type\":\"log\",\"seq\":%lld,\"ts\":%lld,\"level\":\"%s\","
+		return snprintf(o, cap, "{\"type\":\"log\",\"seq\":%lld,\"ts\":%lld,"
+		                "\"level\":\"%s\","
 		                "\"text\":\"%s\",\"agent\":\"agent-%d\",\"task\":null}",
 		                (long long)g->seq, (long long)g->ts, levels[pick(g, 5)], t,
 		                pick(g, AGENTS));
@@ -283,14 +285,16 @@ int main(int argc, char **argv)
 		double t0 = now_s();
 		for (long i = 0; i < n; i++) {
 			arena_reset(&a);
-			if (proto_decode(buf + off[i], off[i + 1] - off[i], &ev, &a, err) != PROTO_OK)
+			size_t len = off[i + 1] - off[i];
+			if (proto_decode(buf + off[i], len, &ev, &a, err) != PROTO_OK)
 				rejects++;
 		}
 		double t1 = now_s();
 		for (long i = 0; i < n; i++) {
 			arena_reset(&a);
 			ApplyInfo info = {0};
-			if (proto_decode(buf + off[i], off[i + 1] - off[i], &ev, &a, err) == PROTO_OK)
+			size_t len = off[i + 1] - off[i];
+			if (proto_decode(buf + off[i], len, &ev, &a, err) == PROTO_OK)
 				model_apply(m, rt, &ev, now + (done + i) / 2, &info);
 			else
 				model_reject(m, rt, err, now);

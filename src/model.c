@@ -983,8 +983,8 @@ static void model_purge(Model *m, int rt, bool usage)
 		m->usage[w] = *u;
 		u = &m->usage[w];
 		EvUsage k = {.agent = u->agent, .provider = u->provider, .model = u->model};
-		strmap_put(&m->usage_map, key, mkey(key, u->runtime, k.agent, k.provider, k.model, 3),
-		           (int)w);
+		size_t kl = mkey(key, u->runtime, k.agent, k.provider, k.model, 3);
+		strmap_put(&m->usage_map, key, kl, (int)w);
 		w++;
 	}
 	m->nusage = w;
@@ -1350,9 +1350,10 @@ unsigned model_set_conn(Model *m, int rt, ConnState st, const char *reason,
 	if (!changed)
 		return DIRTY_HEADER | DIRTY_RUNTIMES;
 	const char *who = r->id ? r->id : r->url ? r->url : "";
+	long long in_s = (long long)((retry_at_ms - now_ms + 999) / 1000);
 	if (st == CONN_RECONNECTING && retry_at_ms > now_ms)
-		line_localf(m, rt, conn_state_level[st], now_ms, "%.256s: reconnecting in %lld s%s%.256s",
-		            who, (long long)((retry_at_ms - now_ms + 999) / 1000),
+		line_localf(m, rt, conn_state_level[st], now_ms,
+		            "%.256s: reconnecting in %lld s%s%.256s", who, in_s,
 		            reason ? ": " : "", reason ? reason : "");
 	else
 		line_localf(m, rt, conn_state_level[st], now_ms, "%.256s: %s%s%.256s", who,
@@ -1473,7 +1474,8 @@ unsigned model_tick(Model *m, int64_t now_ms)
 			c->state = CMD_UNANSWERED;
 			line_localf(m, c->runtime, LOG_WARN, now_ms,
 			            "command %s (%s %s%s%.128s) unanswered after %d s", c->id,
-			            command_action_names[c->action], target_kind_names[c->target_kind],
+			            command_action_names[c->action],
+			            target_kind_names[c->target_kind],
 			            c->target && *c->target ? " " : "", c->target ? c->target : "",
 			            MODEL_ACK_TIMEOUT_MS / 1000);
 			dirty |= DIRTY_COMMANDS | DIRTY_LINES;

@@ -224,8 +224,9 @@ static const char *price_line(char *line, Price *p, bool *blank, char *why)
 	double v[PRICE_FIELDS - 1];
 	for (int i = 1; i < nf; i++) {
 		if (price_number(f[i], &v[i - 1]) != 0) {
-			snprintf(why, PRICE_WHY_MAX, "bad %s '%.24s': expected a non-negative number",
-			         field_names[i], f[i]);
+			snprintf(why, PRICE_WHY_MAX,
+			         "bad %s '%.24s': expected a non-negative number", field_names[i],
+			         f[i]);
 			return why;
 		}
 	}
