@@ -223,10 +223,10 @@ void budget_describe(const BudgetState *s, char *buf, size_t cap)
 		fmt_usd(a, sizeof(a), s->usd, false);
 		fmt_usd(b, sizeof(b), bg->usd, false);
 		snprintf(buf, cap, "%s%s of %s%s", a, s->unpriced ? "+" : "", b,
-		         bg->per_hour ? " this hour" : "");
+		         bg->per_hour ? "/hour" : "");
 	} else {
 		fmt_count(a, sizeof(a), s->tokens);
 		fmt_count(b, sizeof(b), bg->tokens);
-		snprintf(buf, cap, "%s of %s tokens%s", a, b, bg->per_hour ? " this hour" : "");
+		snprintf(buf, cap, "%s of %s tokens%s", a, b, bg->per_hour ? "/hour" : "");
 	}
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "swarmtop/app.h"
+#include "swarmtop/budget.h"
 #include "swarmtop/builtin.h"
 #include "swarmtop/canvas.h"
 #include "swarmtop/config.h"
@@ -84,6 +85,8 @@ typedef struct Ui {
 	int help_scroll;
 	ViewId before_help;
 	int agents_cursor;         /* position in s.rows of the selected agent */
+	BudgetState budgets[CONFIG_MAX_BUDGETS];
+	char budget_line[UI_STATUS_MAX]; /* the countdown, shown over the status line */
 	int exit_code;
 } Ui;
 
@@ -93,6 +96,7 @@ typedef struct Ui {
 static void ui_status(Ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void ui_redraw_now(App *a, void *ud);
+static void ui_budgets(Ui *ui, int64_t now_ms);
 
 /* Ask for a redraw soon (coalesced: at most one frame per UI_FRAME_MS). */
 static void ui_dirty(Ui *ui)
@@ -130,6 +134,13 @@ static void ui_redraw_now(App *a, void *ud)
 	if (w != ui->canvas->w || h != ui->canvas->h)
 		canvas_resize(ui->canvas, w, h);
 	ui->s.now_ms = app_now_ms();
+	ui_budgets(ui, ui->s.now_ms);
+	const char *status = ui->s.status_msg;
+	bool status_err = ui->s.status_is_error;
+	if (ui->budget_line[0]) {
+		ui->s.status_msg = ui->budget_line;
+		ui->s.status_is_error = true;
+	}
 	FrameInput in = {
 		.km = &ui->km,
 		.prompt = ui->prompting ? &ui->prompt : NULL,
@@ -139,6 +150,8 @@ static void ui_redraw_now(App *a, void *ud)
 	};
 	int col = frame_draw(ui->m, &ui->s, &in, ui->canvas);
 	crt_paint(ui->canvas, col, col >= 0 ? ui->canvas->h - 2 : -1);
+	ui->s.status_msg = status;
+	ui->s.status_is_error = status_err;
 	ui->last_paint_ms = app_now_ms();
 }
 
@@ -435,6 +448,135 @@ static void act_inject(Ui *ui)
 	char label[EVENT_ID_MAX + 32];
 	snprintf(label, sizeof(label), "inject → %.60s> ", p->target);
 	ui_prompt(ui, PK_INJECT, label, NULL);
+}
+
+/* ---- budgets ---- */
+
+/* What a budget's automatic pause applies to, for messages. */
+static void ui_budget_target(const Budget *b, char *buf, size_t cap)
+{
+	if (b->scope == BUDGET_AGENT)
+		snprintf(buf, cap, "%s", b->target);
+	else if (b->scope == BUDGET_RUNTIME)
+		snprintf(buf, cap, "runtime %s", b->target);
+	else
+		snprintf(buf, cap, "every runtime");
+}
+
+/* Log one of the budgets' notices in the Log view (as swarmtop's own line). */
+static void ui_budget_note(Ui *ui, LogLevel lv, const char *text)
+{
+	model_note(ui->m, ui->m->nruntimes ? 0 : -1, lv, text, app_now_ms());
+}
+
+/* The budget's pause: to its agent (in every runtime that has it), its runtime, or every
+ * runtime, sent as who = "budget:NAME" with the spend as the reason. */
+static void ui_budget_fire(Ui *ui, const BudgetState *bs)
+{
+	const Budget *b = bs->b;
+	char who[80], reason[160], spent[64], err[256], target[160];
+	int sent = 0, failed = 0;
+
+	snprintf(who, sizeof(who), "budget:%s", b->name);
+	budget_describe(bs, spent, sizeof(spent));
+	snprintf(reason, sizeof(reason), "budget %s: %s", b->name, spent);
+	ui_budget_target(b, target, sizeof(target));
+	for (size_t r = 0; r < ui->m->nruntimes; r++) {
+		const ModelRuntime *rt = &ui->m->runtimes[r];
+		int ci;
+		if (b->scope == BUDGET_AGENT) {
+			int a = model_find_agent(ui->m, (int)r, b->target);
+			if (a < 0 || ui->m->agents[a].status == AGENT_PAUSED)
+				continue;
+			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_AGENT, b->target, NULL,
+			                    reason, who, err, sizeof(err));
+		} else {
+			if (b->scope == BUDGET_RUNTIME && (rt->id == NULL || strcmp(rt->id, b->target)))
+				continue;
+			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_RUNTIME, "", NULL, reason,
+			                    who, err, sizeof(err));
+		}
+		if (ci < 0)
+			failed++;
+		else
+			sent++;
+	}
+	char msg[UI_STATUS_MAX];
+	if (failed)
+		snprintf(msg, sizeof(msg), "budget %s: %s; pausing %s failed: %s", b->name, spent,
+		         target, err);
+	else if (sent)
+		snprintf(msg, sizeof(msg), "budget %s: %s; pause sent to %s", b->name, spent, target);
+	else
+		snprintf(msg, sizeof(msg), "budget %s: %s; nothing to pause (%s already paused or gone)",
+		         b->name, spent, target);
+	ui_budget_note(ui, failed ? LOG_ERROR : LOG_WARN, msg);
+	ui_status(ui, failed != 0, "%s", msg);
+}
+
+/* Evaluate every budget at now_ms: warn at 80 %, alarm at 100 %, run the countdowns and
+ * send a budget's pause when its countdown ends. Fills budget_line while one is running. */
+static void ui_budgets(Ui *ui, int64_t now_ms)
+{
+	bool can_act = ui_no_steering(ui) == NULL;
+	ui->budget_line[0] = '\0';
+	for (size_t i = 0; i < ui->cfg.nbudgets; i++) {
+		BudgetState *bs = &ui->budgets[i];
+		const Budget *b = bs->b;
+		BudgetLevel before = bs->level;
+		char spent[64], target[160], msg[UI_STATUS_MAX];
+
+		budget_eval(bs, ui->m, &ui->prices, now_ms);
+		BudgetAct act = budget_step(bs, now_ms, can_act);
+		budget_describe(bs, spent, sizeof(spent));
+		ui_budget_target(b, target, sizeof(target));
+		if (bs->level > before && bs->level >= BLEVEL_WARN) {
+			snprintf(msg, sizeof(msg), "budget %s: %s (%s)%s", b->name, spent,
+			         bs->level == BLEVEL_OVER ? "over" : "80% reached",
+			         bs->level == BLEVEL_OVER && b->policy == BUDGET_PAUSE && !can_act
+			                 ? "; not pausing: steering is disabled" : "");
+			ui_budget_note(ui, bs->level == BLEVEL_OVER ? LOG_ERROR : LOG_WARN, msg);
+			ui_status(ui, bs->level == BLEVEL_OVER, "%s", msg);
+		}
+		if (act == BACT_STARTED) {
+			snprintf(msg, sizeof(msg), "budget %s: %s; pausing %s in %ds unless canceled (b)",
+			         b->name, spent, target, budget_seconds_left(bs, now_ms));
+			ui_budget_note(ui, LOG_WARN, msg);
+		} else if (act == BACT_FIRE) {
+			ui_budget_fire(ui, bs);
+		}
+		if (bs->cd == BCD_RUNNING && ui->budget_line[0] == '\0') {
+			snprintf(ui->budget_line, sizeof(ui->budget_line),
+			         "budget %s: %s %s pausing %s in %ds, press b to cancel", b->name, spent,
+			         ui->canvas && ui->canvas->ascii ? "-" : "\u2014", target,
+			         budget_seconds_left(bs, now_ms));
+		}
+	}
+	/* A running countdown needs a frame each second even when nothing else changes. */
+	if (ui->budget_line[0] && !ui->redraw_armed) {
+		ui->redraw_armed = true;
+		app_timer_start(ui->app, &ui->redraw, 250, ui_redraw_now, ui);
+	}
+}
+
+/* b: cancel every running budget countdown; nothing is sent. */
+static void act_budget_cancel(Ui *ui)
+{
+	int n = 0;
+	for (size_t i = 0; i < ui->cfg.nbudgets; i++) {
+		if (!budget_cancel(&ui->budgets[i]))
+			continue;
+		char msg[UI_STATUS_MAX];
+		snprintf(msg, sizeof(msg), "budget %s: automatic pause canceled by the operator, "
+		         "nothing sent", ui->budgets[i].b->name);
+		ui_budget_note(ui, LOG_INFO, msg);
+		ui_status(ui, false, "%s", msg);
+		n++;
+	}
+	if (n == 0)
+		ui_status(ui, false, "no budget countdown is running");
+	ui->budget_line[0] = '\0';
+	ui_dirty(ui);
 }
 
 /* ---- the `:` commands ---- */
@@ -936,6 +1078,7 @@ static const ActionFn ui_actions[ACT_COUNT] = {
 	[ACT_COLLAPSE] = act_collapse,   [ACT_LIST_MODE] = act_list_mode,
 	[ACT_FOLLOW] = act_follow,       [ACT_LEVEL] = act_level,
 	[ACT_BY_MODEL] = act_by_model,   [ACT_REDRAW] = act_redraw,
+	[ACT_BUDGET_CANCEL] = act_budget_cancel,
 };
 
 /* A mouse event: tabs switch views, clicks select rows, the wheel scrolls. */
@@ -1205,6 +1348,10 @@ int ui_run(const CliOptions *o)
 	ui.s.prices = &ui.prices;
 	ui.s.read_only = o->read_only || ui.cfg.read_only;
 	ui.s.stuck_ms = ui.cfg.stuck_ms;
+	for (size_t i = 0; i < ui.cfg.nbudgets; i++)
+		budget_init(&ui.budgets[i], &ui.cfg.budgets[i]);
+	ui.s.budgets = ui.budgets;
+	ui.s.nbudgets = ui.cfg.nbudgets;
 	ui.s.status_msg = ui.status[0] ? ui.status : NULL;
 
 	/* What to watch: URLs on the command line, else the config's, else the demo. */

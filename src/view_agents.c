@@ -564,8 +564,18 @@ void view_agents_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 			break;
 		int y = body.y + row;
 		draw_row(m, ui, c, r.x, y, cw, cx, ui->rows[i], &b.meta[i], &b);
+		BudgetLevel bl = ui->nbudgets ? budget_agent_level(ui->budgets, ui->nbudgets, m,
+		                                                   ui->rows[i])
+		                              : BLEVEL_OK;
 		if ((int)i == selrow)
 			canvas_paint(c, r.x, y, r.w, EL_SELECTED);
+		else if (bl == BLEVEL_OVER)
+			canvas_paint(c, r.x, y, r.w, EL_ALARM);
+		/* The budget mark: '$' at 80 %, on the alarm colour past 100 %. */
+		if (bl != BLEVEL_OK)
+			canvas_set(c, r.x + cx[C_MARK], y, '$',
+			           (int)i == selrow ? EL_SELECTED
+			                            : bl == BLEVEL_OVER ? EL_ALARM : EL_BUDGET_WARN);
 	}
 	if ((int)n > body.h) {
 		char pos[48];

@@ -46,14 +46,6 @@ static const TColDef tcols[T_COUNT] = {
 	[T_RATE] = {"TOKENS/S", 8, 62, 2, false}, [T_COST] = {"COST", 9, 15, 0, true},
 };
 
-/* Hook for budget bars (issue 5): columns a budget would take for this row; none yet. */
-static int budget_cols(const UiState *ui, const TokRow *row)
-{
-	(void)ui;
-	(void)row;
-	return 0;
-}
-
 /* Lay columns out for width w (0 width = dropped). */
 static void tlayout(int w, bool by_model, int *cw, int *cx)
 {
@@ -207,7 +199,7 @@ static size_t rows_by_model(const Model *m, const UiState *ui, TokRow *rows)
 
 /* Draw one table row (labels, numbers, spark, cost). */
 static void draw_trow(Canvas *c, int x0, int y, const int *cw, const int *cx, const TokRow *r,
-                      const UiState *ui, Element el)
+                      Element el)
 {
 	char buf[32];
 	if (cw[T_NAME])
@@ -237,7 +229,64 @@ static void draw_trow(Canvas *c, int x0, int y, const int *cw, const int *cx, co
 	}
 	if (cw[T_COST])
 		view_draw_cost(c, x0 + cx[T_COST], y, cw[T_COST], r->billed, r->est, r->unpriced);
-	(void)budget_cols(ui, r);
+}
+
+/* The scope of a budget for display: "all", "runtime X", "agent Y". */
+static void budget_scope(const Budget *b, char *buf, size_t cap)
+{
+	static const char *const words[BUDGET_SCOPE_COUNT] = {
+		[BUDGET_ALL] = "all runtimes", [BUDGET_RUNTIME] = "runtime", [BUDGET_AGENT] = "agent",
+	};
+	snprintf(buf, cap, "%s%s%.60s", words[b->scope], b->scope == BUDGET_ALL ? "" : " ",
+	         b->scope == BUDGET_ALL ? "" : b->target);
+}
+
+/* The budgets block: one line each (name, scope, bar, spend of limit, policy, state) under a
+ * title line, at the bottom of r. Returns the rows used (0 without budgets). */
+static int draw_budgets(const UiState *ui, Canvas *c, Rect r)
+{
+	int n = (int)ui->nbudgets, max = r.h / 3 - 1;
+	if (n == 0 || max < 1)
+		return 0;
+	if (n > max)
+		n = max;
+	int y = r.y + r.h - n - 1;
+	canvas_fill(c, (Rect){r.x, y, r.w, 1}, ' ', EL_TITLE);
+	canvas_printf(c, r.x, y, r.w, EL_TITLE, "%-12s %-24s %-22s %-30s %s", "BUDGET", "SCOPE",
+	              "", "SPENT", "POLICY");
+	for (int i = 0; i < n; i++) {
+		const BudgetState *bs = &ui->budgets[i];
+		const Budget *b = bs->b;
+		char scope[96], spent[64], state[64];
+		int x = r.x, yy = y + 1 + i;
+		Element el = bs->level == BLEVEL_OVER ? EL_ALARM
+		             : bs->level == BLEVEL_WARN ? EL_BUDGET_WARN : EL_DEFAULT;
+		budget_scope(b, scope, sizeof scope);
+		budget_describe(bs, spent, sizeof spent);
+		int left = budget_seconds_left(bs, ui->now_ms);
+		if (bs->cd == BCD_RUNNING)
+			snprintf(state, sizeof state, "pausing in %ds (b cancels)", left);
+		else if (bs->cd == BCD_FIRED)
+			snprintf(state, sizeof state, "paused by the budget");
+		else if (bs->cd == BCD_CANCELED)
+			snprintf(state, sizeof state, "over; automatic pause canceled");
+		else
+			snprintf(state, sizeof state, "%s%s",
+			         b->policy == BUDGET_PAUSE ? "pause" : "warn",
+			         bs->level == BLEVEL_OVER ? ": over" : bs->level == BLEVEL_WARN
+			                                                   ? ": 80% reached" : "");
+		if (bs->level != BLEVEL_OK)
+			canvas_fill(c, (Rect){r.x, yy, r.w, 1}, ' ', el);
+		canvas_text_ellipsis(c, x, yy, 12, bs->level == BLEVEL_OK ? EL_HEADER_LABEL : el,
+		                     b->name);
+		canvas_text_ellipsis(c, x + 13, yy, 24, el == EL_DEFAULT ? EL_DIM : el, scope);
+		double f = bs->fraction > 1.0 ? 1.0 : bs->fraction;
+		canvas_meter(c, x + 38, yy, 22, f, el == EL_DEFAULT ? EL_DIM : el);
+		canvas_text_ellipsis(c, x + 61, yy, 30, el, spent);
+		if (r.w > 93)
+			canvas_text_ellipsis(c, x + 92, yy, r.w - 92, el, state);
+	}
+	return n + 1;
 }
 
 /* Draw the Tokens view. */
@@ -267,6 +316,8 @@ void view_tokens_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 		canvas_text(c, x, r.y, cw[i], EL_TITLE, t);
 	}
 	ui->nrows = 0;
+	int brows = draw_budgets(ui, c, r);
+	r.h -= brows;
 	int body = r.h - 2;   /* title and totals */
 	if (n == 0) {
 		if (r.h > 2)
@@ -301,12 +352,12 @@ void view_tokens_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 		size_t i = (size_t)(ui->tokens_scroll + k);
 		if (i >= n)
 			break;
-		draw_trow(c, r.x, r.y + 1 + k, cw, cx, &rows[i], ui, EL_DEFAULT);
+		draw_trow(c, r.x, r.y + 1 + k, cw, cx, &rows[i], EL_DEFAULT);
 	}
 	if (r.h >= 2) {
 		int ty = r.y + r.h - 1;
 		canvas_fill(c, (Rect){r.x, ty, r.w, 1}, ' ', EL_HEADER);
-		draw_trow(c, r.x, ty, cw, cx, &tot, ui, EL_HEADER_LABEL);
+		draw_trow(c, r.x, ty, cw, cx, &tot, EL_HEADER_LABEL);
 	}
 	free(rows);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "swarmtop/budget.h"
 #include "swarmtop/canvas.h"
 #include "swarmtop/model.h"
 #include "swarmtop/usage.h"
@@ -89,6 +90,9 @@ typedef struct UiState {
 	double replay_pos;         /* 0..1 position for the bar */
 	const char *status_msg;    /* bottom status line, NULL none */
 	bool status_is_error;
+	/* budgets (issue 5): evaluated by the caller, drawn by the Agents and Tokens views */
+	const BudgetState *budgets;  /* may be NULL */
+	size_t nbudgets;
 	/* scratch, written by views: the rows they drew, in order */
 	int *rows;                 /* indexes into model arrays */
 	size_t nrows, rows_cap;

@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "swarmtop/budget.h"
 #include "swarmtop/config.h"
 #include "swarmtop/model.h"
+#include "swarmtop/view.h"
 
 #define T0 1700000000000LL
 
@@ -311,6 +313,53 @@ static void test_saturation(void **state)
 	assert_string_equal(budget_cd_names[BCD_CANCELED], "canceled");
 }
 
+/* The Tokens view draws a budget block: over budgets with their countdown, ok ones plain;
+ * the Agents view marks covered rows with '$'. */
+static void test_views_show_budgets(void **state)
+{
+	Fx *f = *state;
+	agent(f, 0, "a1", T0);
+	agent(f, 0, "a2", T0);
+	usage(f, 0, "a1", "test-model", 2000, 0, 0, T0);
+	Budget over = mk(BUDGET_AGENT, "a1", 0, 1000, BUDGET_PAUSE);
+	snprintf(over.name, sizeof(over.name), "team");
+	Budget ok = mk(BUDGET_RUNTIME, "rt-a", 0, 1000000, BUDGET_WARN);
+	snprintf(ok.name, sizeof(ok.name), "calm");
+	BudgetState bs[2];
+	budget_init(&bs[0], &over);
+	budget_init(&bs[1], &ok);
+	for (int i = 0; i < 2; i++) {
+		budget_eval(&bs[i], f->m, &f->prices, T0);
+		budget_step(&bs[i], T0, true);
+	}
+	UiState ui;
+	ui_state_init(&ui);
+	ui.now_ms = T0 + 3000;
+	ui.prices = &f->prices;
+	ui.budgets = bs;
+	ui.nbudgets = 2;
+	Canvas *c = canvas_new(120, 30, false);
+	view_tokens_draw(f->m, &ui, (Rect){ 0, 0, 120, 30 }, c);
+	char *text = canvas_to_text(c);
+	assert_non_null(strstr(text, "BUDGET"));
+	assert_non_null(strstr(text, "team"));
+	assert_non_null(strstr(text, "agent a1"));
+	assert_non_null(strstr(text, "2.0k of 1.0k tokens"));
+	assert_non_null(strstr(text, "pausing in 7s (b cancels)"));
+	assert_non_null(strstr(text, "runtime rt-a"));
+	free(text);
+	canvas_clear(c, EL_DEFAULT);
+	view_agents_draw(f->m, &ui, (Rect){ 0, 0, 120, 30 }, c);
+	text = canvas_to_text(c);
+	const char *l1 = strstr(text, "\n$ ");
+	assert_non_null(l1);
+	assert_non_null(strstr(l1, "a1"));
+	assert_true(strstr(l1 + 1, "\n$ ") == NULL); /* a2 is not covered */
+	free(text);
+	canvas_free(c);
+	ui_state_free(&ui);
+}
+
 /* Run the suite. */
 int main(void)
 {
@@ -320,6 +369,7 @@ int main(void)
 		T(test_levels),             T(test_rolling_hour),
 		T(test_countdown_fires_once), T(test_countdown_cancel_and_reset),
 		T(test_countdown_policies), T(test_saturation),
+		T(test_views_show_budgets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
