@@ -26,8 +26,8 @@
 #include "swarmtop/proto.h"
 #include "swarmtop/store.h"
 
-#define APP_PENDING_MAX 1024    /* commands awaiting their final ack */
-#define APP_DRAIN_MS 1000       /* at most this long to close links on quit */
+#define APP_PENDING_MAX 1024 /* commands awaiting their final ack */
+#define APP_DRAIN_MS    1000 /* at most this long to close links on quit */
 
 struct App {
 	const CliOptions *o;
@@ -149,23 +149,23 @@ static void app_store_command(App *a, int ci, const char *status, int64_t when)
 		return;
 	const ModelCommand *mc = &a->m->commands[ci];
 	const ModelRuntime *rt = mc->runtime >= 0 && (size_t)mc->runtime < a->m->nruntimes
-	                             ? &a->m->runtimes[mc->runtime]
-	                             : NULL;
+	                                 ? &a->m->runtimes[mc->runtime]
+	                                 : NULL;
 	StoreCommand sc = {
-		.session = a->session,
-		.id = mc->id,
-		.runtime_id = rt && rt->id ? rt->id : NULL,
-		.target_kind = target_kind_names[mc->target_kind],
-		.target = mc->target,
-		.action = command_action_names[mc->action],
-		.text = mc->text,
-		.reason = mc->reason,
-		.who = mc->who,
-		.sent_ms = mc->sent_ms,
-		.accepted_ms = STORE_NONE,
-		.final_ms = STORE_NONE,
-		.status = status,
-		.error = mc->error,
+	        .session = a->session,
+	        .id = mc->id,
+	        .runtime_id = rt && rt->id ? rt->id : NULL,
+	        .target_kind = target_kind_names[mc->target_kind],
+	        .target = mc->target,
+	        .action = command_action_names[mc->action],
+	        .text = mc->text,
+	        .reason = mc->reason,
+	        .who = mc->who,
+	        .sent_ms = mc->sent_ms,
+	        .accepted_ms = STORE_NONE,
+	        .final_ms = STORE_NONE,
+	        .status = status,
+	        .error = mc->error,
 	};
 	if (!strcmp(status, "accepted"))
 		sc.accepted_ms = when;
@@ -218,8 +218,8 @@ static void app_on_signal(int sig)
 }
 
 /* The loop's own protocol: raw file descriptors (stdin, the signal pipe), wake-ups. */
-static int app_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                            void *in, size_t len)
+static int app_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                            size_t len)
 {
 	(void)user;
 	(void)in;
@@ -250,9 +250,9 @@ static int app_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 }
 
 static const struct lws_protocols app_protocols[] = {
-	{.name = "swarmtop-client", .callback = conn_lws_callback, .rx_buffer_size = 65536},
-	{.name = "swarmtop-app", .callback = app_lws_callback},
-	{.name = NULL},
+        {.name = "swarmtop-client", .callback = conn_lws_callback, .rx_buffer_size = 65536},
+        {.name = "swarmtop-app", .callback = app_lws_callback},
+        {.name = NULL},
 };
 
 /* Adopt fd into the loop as a raw file under the app protocol; NULL on failure. */
@@ -261,8 +261,8 @@ static struct lws *app_adopt_fd(App *a, int fd)
 	lws_sock_file_fd_type u;
 	memset(&u, 0, sizeof(u));
 	u.filefd = fd;
-	struct lws *w = lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u,
-	                                           "swarmtop-app", NULL);
+	struct lws *w =
+	        lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u, "swarmtop-app", NULL);
 	if (w)
 		lws_set_opaque_user_data(w, a);
 	return w;
@@ -649,13 +649,13 @@ void app_on_hello(App *a, Conn *c, const EvHello *h)
 {
 	if (a->st) {
 		StoreRuntime r = {
-			.session = a->session,
-			.url = conn_url(c),
-			.runtime_id = h->id,
-			.instance = h->instance,
-			.name = h->name,
-			.host = h->host,
-			.seen_ms = app_now_ms(),
+		        .session = a->session,
+		        .url = conn_url(c),
+		        .runtime_id = h->id,
+		        .instance = h->instance,
+		        .name = h->name,
+		        .host = h->host,
+		        .seen_ms = app_now_ms(),
 		};
 		if (store_runtime_seen(a->st, &r) < 0)
 			a->stats.store_errors++;
@@ -689,15 +689,15 @@ void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len,
 		/* Live-only loops (ctl) see a partial history: storing it would corrupt resume. */
 		if (a->st && a->resume == APP_RESUME_STORED) {
 			StoreEventRow row = {
-				.session = a->session,
-				.runtime_id = conn_runtime_id(c),
-				.instance = conn_instance(c),
-				.seq = ev->type == EV_HELLO ? STORE_NONE : ev->seq,
-				.ts = ev->type == EV_HELLO ? STORE_NONE : ev->ts,
-				.recv_ms = now_ms,
-				.type = ev->type_name ? ev->type_name : event_type_names[ev->type],
-				.raw = raw,
-				.raw_len = len,
+			        .session = a->session,
+			        .runtime_id = conn_runtime_id(c),
+			        .instance = conn_instance(c),
+			        .seq = ev->type == EV_HELLO ? STORE_NONE : ev->seq,
+			        .ts = ev->type == EV_HELLO ? STORE_NONE : ev->ts,
+			        .recv_ms = now_ms,
+			        .type = ev->type_name ? ev->type_name : event_type_names[ev->type],
+			        .raw = raw,
+			        .raw_len = len,
 			};
 			int r = store_append(a->st, &row);
 			if (r < 0)
@@ -729,13 +729,13 @@ void app_on_gap(App *a, Conn *c, int64_t from, int64_t to, const char *why, int6
 	if (!a->st || a->resume != APP_RESUME_STORED)
 		return;
 	StoreGap g = {
-		.session = a->session,
-		.runtime_id = conn_runtime_id(c),
-		.instance = conn_instance(c),
-		.from_seq = from,
-		.to_seq = to,
-		.at_ms = now_ms,
-		.reason = why,
+	        .session = a->session,
+	        .runtime_id = conn_runtime_id(c),
+	        .instance = conn_instance(c),
+	        .from_seq = from,
+	        .to_seq = to,
+	        .at_ms = now_ms,
+	        .reason = why,
 	};
 	if (store_gap_add(a->st, &g) < 0)
 		a->stats.store_errors++;

@@ -20,33 +20,36 @@
 #define SWARMTOP_VERSION "0.0.0"
 #endif
 
-#define BIT(c) (1u << (c))
-#define ALL_CMDS (BIT(CLI_CMD_COUNT) - 1u)
+#define BIT(c)    (1u << (c))
+#define ALL_CMDS  (BIT(CLI_CMD_COUNT) - 1u)
 #define LIVE_CMDS (BIT(CMD_DASHBOARD) | BIT(CMD_RECORD) | BIT(CMD_TAIL) | BIT(CMD_CTL))
-#define UI_CMDS (BIT(CMD_DASHBOARD) | BIT(CMD_REPLAY))
+#define UI_CMDS   (BIT(CMD_DASHBOARD) | BIT(CMD_REPLAY))
 
 const CliCommand cli_commands[CLI_CMD_COUNT] = {
-	[CMD_DASHBOARD] = {NULL, "[OPTIONS] [URL...]",
-	                   "the dashboard (no URL and no configured runtime: embedded demo, marked DEMO)"},
-	[CMD_DEMO] = {"demo", "[--port N] [--agents N] [--rate EV_PER_S] [--seed N]",
-	              "run the demo runtime alone (a real WebSocket server)"},
-	[CMD_RECORD] = {"record", "[OPTIONS] URL...",
-	                "headless: connect, persist everything, status line on stderr; stop on Ctrl-C"},
-	[CMD_TAIL] = {"tail", "[--json] URL...",
-	              "headless: one sanitized line per event (--json: the message as received)"},
-	[CMD_CTL] = {"ctl", "URL ACTION [--agent ID|--task ID] [--text T] [--reason R]",
-	             "send one command, print the acks; exit 0 applied, 1 rejected/unanswered, 2 error"},
-	[CMD_REPLAY] = {"replay", "[SESSION] [--speed X] [--at TIME]",
-	                "the dashboard over a recorded session (latest when omitted)"},
-	[CMD_SESSIONS] = {"sessions", "", "list recorded sessions"},
-	[CMD_EXPORT] = {"export", "SESSION [--format jsonl]",
-	                "write a session's events (and commands) to stdout, one JSON per line"},
+        [CMD_DASHBOARD] =
+                {NULL, "[OPTIONS] [URL...]",
+                 "the dashboard (no URL and no configured runtime: embedded demo, marked DEMO)"},
+        [CMD_DEMO] = {"demo", "[--port N] [--agents N] [--rate EV_PER_S] [--seed N]",
+                      "run the demo runtime alone (a real WebSocket server)"},
+        [CMD_RECORD] =
+                {"record", "[OPTIONS] URL...",
+                 "headless: connect, persist everything, status line on stderr; stop on Ctrl-C"},
+        [CMD_TAIL] = {"tail", "[--json] URL...",
+                      "headless: one sanitized line per event (--json: the message as received)"},
+        [CMD_CTL] = {"ctl", "URL ACTION [--agent ID|--task ID] [--text T] [--reason R]",
+                     "send one command, print the acks; exit 0 applied, 1 rejected/unanswered, 2 "
+                     "error"},
+        [CMD_REPLAY] = {"replay", "[SESSION] [--speed X] [--at TIME]",
+                        "the dashboard over a recorded session (latest when omitted)"},
+        [CMD_SESSIONS] = {"sessions", "", "list recorded sessions"},
+        [CMD_EXPORT] = {"export", "SESSION [--format jsonl]",
+                        "write a session's events (and commands) to stdout, one JSON per line"},
 };
 
 typedef enum OptKind {
-	OPT_STR,      /* const char * field */
-	OPT_BOOL,     /* bool field set to true */
-	OPT_SPECIAL,  /* handled by cli_set_special */
+	OPT_STR,     /* const char * field */
+	OPT_BOOL,    /* bool field set to true */
+	OPT_SPECIAL, /* handled by cli_set_special */
 	OPT_KIND_COUNT
 } OptKind;
 
@@ -60,59 +63,106 @@ typedef enum OptSpecial {
 } OptSpecial;
 
 typedef struct CliOption {
-	const char *name;      /* "--db" */
-	const char *arg;       /* "PATH", or NULL for a flag */
+	const char *name; /* "--db" */
+	const char *arg;  /* "PATH", or NULL for a flag */
 	const char *help;
-	unsigned cmds;         /* BIT(CliCmd) of the subcommands that take it */
+	unsigned cmds; /* BIT(CliCmd) of the subcommands that take it */
 	OptKind kind;
-	size_t offset;         /* into CliOptions for OPT_STR/OPT_BOOL */
+	size_t offset; /* into CliOptions for OPT_STR/OPT_BOOL */
 	OptSpecial special;
 } CliOption;
 
-#define STR(f) .kind = OPT_STR, .offset = offsetof(CliOptions, f)
-#define FLAG(f) .kind = OPT_BOOL, .offset = offsetof(CliOptions, f)
+#define STR(f)     .kind = OPT_STR, .offset = offsetof(CliOptions, f)
+#define FLAG(f)    .kind = OPT_BOOL, .offset = offsetof(CliOptions, f)
 #define SPECIAL(s) .kind = OPT_SPECIAL, .special = (s)
 
 static const CliOption cli_options[] = {
-	{.name = "--db", .arg = "PATH", .cmds = ALL_CMDS, SPECIAL(SPECIAL_DB),
-	 .help = "database file (default $XDG_STATE_HOME/swarmtop/swarmtop.db)"},
-	{.name = "--token", .arg = "T", .cmds = LIVE_CMDS, STR(token),
-	 .help = "bearer token for runtimes that require one (or SWARMTOP_TOKEN)"},
-	{.name = "--config", .arg = "PATH", .cmds = ALL_CMDS, STR(config),
-	 .help = "config file (default $XDG_CONFIG_HOME/swarmtop/config)"},
-	{.name = "--theme", .arg = "NAME", .cmds = UI_CMDS, STR(theme),
-	 .help = "colour theme"},
-	{.name = "--read-only", .cmds = UI_CMDS, FLAG(read_only),
-	 .help = "observe only: every steering verb is disabled"},
-	{.name = "--ascii", .cmds = ALL_CMDS, FLAG(ascii),
-	 .help = "draw and print with ASCII only"},
-	{.name = "--no-color", .cmds = ALL_CMDS, FLAG(no_color),
-	 .help = "monochrome (also when NO_COLOR is set)"},
-	{.name = "--insecure", .cmds = LIVE_CMDS, FLAG(insecure),
-	 .help = "wss: accept any certificate (self-signed, expired, wrong host). DANGEROUS"},
-	{.name = "--ca", .arg = "FILE", .cmds = LIVE_CMDS, STR(ca_file),
-	 .help = "wss: trust the CA certificates in FILE (PEM)"},
-	{.name = "--max-message", .arg = "BYTES", .cmds = LIVE_CMDS, SPECIAL(SPECIAL_MAX_MESSAGE),
-	 .help = "largest message accepted (default 1M; suffix K or M; at least 1M)"},
-	{.name = "--json", .cmds = BIT(CMD_TAIL), FLAG(json),
-	 .help = "tail: print each message exactly as received, one per line"},
-	{.name = "--agent", .arg = "ID", .cmds = BIT(CMD_CTL), STR(agent),
-	 .help = "ctl: target agent"},
-	{.name = "--task", .arg = "ID", .cmds = BIT(CMD_CTL), STR(task),
-	 .help = "ctl: target task"},
-	{.name = "--text", .arg = "T", .cmds = BIT(CMD_CTL), STR(text),
-	 .help = "ctl inject: the operator message"},
-	{.name = "--reason", .arg = "R", .cmds = BIT(CMD_CTL), STR(reason),
-	 .help = "ctl: reason, kept in the audit trail"},
-	{.name = "--format", .arg = "FMT", .cmds = BIT(CMD_EXPORT), STR(format),
-	 .help = "export: output format (jsonl)"},
-	{.name = "--speed", .arg = "X", .cmds = BIT(CMD_REPLAY), STR(speed),
-	 .help = "replay: playback speed"},
-	{.name = "--at", .arg = "TIME", .cmds = BIT(CMD_REPLAY), STR(at),
-	 .help = "replay: start position"},
-	{.name = "--help", .cmds = ALL_CMDS, SPECIAL(SPECIAL_HELP), .help = "show this help"},
-	{.name = "--version", .cmds = ALL_CMDS, SPECIAL(SPECIAL_VERSION),
-	 .help = "show the version"},
+        {.name = "--db",
+         .arg = "PATH",
+         .cmds = ALL_CMDS,
+         SPECIAL(SPECIAL_DB),
+         .help = "database file (default $XDG_STATE_HOME/swarmtop/swarmtop.db)"},
+        {.name = "--token",
+         .arg = "T",
+         .cmds = LIVE_CMDS,
+         STR(token),
+         .help = "bearer token for runtimes that require one (or SWARMTOP_TOKEN)"},
+        {.name = "--config",
+         .arg = "PATH",
+         .cmds = ALL_CMDS,
+         STR(config),
+         .help = "config file (default $XDG_CONFIG_HOME/swarmtop/config)"},
+        {.name = "--theme", .arg = "NAME", .cmds = UI_CMDS, STR(theme), .help = "colour theme"},
+        {.name = "--read-only",
+         .cmds = UI_CMDS,
+         FLAG(read_only),
+         .help = "observe only: every steering verb is disabled"},
+        {.name = "--ascii",
+         .cmds = ALL_CMDS,
+         FLAG(ascii),
+         .help = "draw and print with ASCII only"},
+        {.name = "--no-color",
+         .cmds = ALL_CMDS,
+         FLAG(no_color),
+         .help = "monochrome (also when NO_COLOR is set)"},
+        {.name = "--insecure",
+         .cmds = LIVE_CMDS,
+         FLAG(insecure),
+         .help = "wss: accept any certificate (self-signed, expired, wrong host). DANGEROUS"},
+        {.name = "--ca",
+         .arg = "FILE",
+         .cmds = LIVE_CMDS,
+         STR(ca_file),
+         .help = "wss: trust the CA certificates in FILE (PEM)"},
+        {.name = "--max-message",
+         .arg = "BYTES",
+         .cmds = LIVE_CMDS,
+         SPECIAL(SPECIAL_MAX_MESSAGE),
+         .help = "largest message accepted (default 1M; suffix K or M; at least 1M)"},
+        {.name = "--json",
+         .cmds = BIT(CMD_TAIL),
+         FLAG(json),
+         .help = "tail: print each message exactly as received, one per line"},
+        {.name = "--agent",
+         .arg = "ID",
+         .cmds = BIT(CMD_CTL),
+         STR(agent),
+         .help = "ctl: target agent"},
+        {.name = "--task",
+         .arg = "ID",
+         .cmds = BIT(CMD_CTL),
+         STR(task),
+         .help = "ctl: target task"},
+        {.name = "--text",
+         .arg = "T",
+         .cmds = BIT(CMD_CTL),
+         STR(text),
+         .help = "ctl inject: the operator message"},
+        {.name = "--reason",
+         .arg = "R",
+         .cmds = BIT(CMD_CTL),
+         STR(reason),
+         .help = "ctl: reason, kept in the audit trail"},
+        {.name = "--format",
+         .arg = "FMT",
+         .cmds = BIT(CMD_EXPORT),
+         STR(format),
+         .help = "export: output format (jsonl)"},
+        {.name = "--speed",
+         .arg = "X",
+         .cmds = BIT(CMD_REPLAY),
+         STR(speed),
+         .help = "replay: playback speed"},
+        {.name = "--at",
+         .arg = "TIME",
+         .cmds = BIT(CMD_REPLAY),
+         STR(at),
+         .help = "replay: start position"},
+        {.name = "--help", .cmds = ALL_CMDS, SPECIAL(SPECIAL_HELP), .help = "show this help"},
+        {.name = "--version",
+         .cmds = ALL_CMDS,
+         SPECIAL(SPECIAL_VERSION),
+         .help = "show the version"},
 };
 
 #define NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
@@ -122,14 +172,10 @@ static const struct {
 	int min, max;
 	const char *what;
 } cli_positional[CLI_CMD_COUNT] = {
-	[CMD_DASHBOARD] = {0, -1, "URL"},
-	[CMD_DEMO] = {0, -1, ""},
-	[CMD_RECORD] = {1, -1, "at least one URL"},
-	[CMD_TAIL] = {1, -1, "at least one URL"},
-	[CMD_CTL] = {2, 2, "URL and ACTION"},
-	[CMD_REPLAY] = {0, 1, "at most one SESSION"},
-	[CMD_SESSIONS] = {0, 0, "no arguments"},
-	[CMD_EXPORT] = {1, 1, "one SESSION"},
+        [CMD_DASHBOARD] = {0, -1, "URL"},           [CMD_DEMO] = {0, -1, ""},
+        [CMD_RECORD] = {1, -1, "at least one URL"}, [CMD_TAIL] = {1, -1, "at least one URL"},
+        [CMD_CTL] = {2, 2, "URL and ACTION"},       [CMD_REPLAY] = {0, 1, "at most one SESSION"},
+        [CMD_SESSIONS] = {0, 0, "no arguments"},    [CMD_EXPORT] = {1, 1, "one SESSION"},
 };
 
 /* Print "swarmtop: <formatted message>" as one line on stderr. */
@@ -147,7 +193,8 @@ void cli_error(const char *fmt, ...)
 static void cli_help_option(FILE *f, const CliOption *op)
 {
 	char left[40];
-	snprintf(left, sizeof(left), "%s%s%s", op->name, op->arg ? " " : "", op->arg ? op->arg : "");
+	snprintf(left, sizeof(left), "%s%s%s", op->name, op->arg ? " " : "",
+	         op->arg ? op->arg : "");
 	fprintf(f, "  %-22s %s\n", left, op->help);
 }
 
@@ -258,8 +305,7 @@ static int cli_find_cmd(const char *name)
 }
 
 /* Apply one option with its value (NULL for flags). 0, or -1 after printing an error. */
-static int cli_apply(CliOptions *o, const CliOption *op, const char *val, bool *help,
-                     bool *version)
+static int cli_apply(CliOptions *o, const CliOption *op, const char *val, bool *help, bool *version)
 {
 	switch (op->kind) {
 	case OPT_STR:
@@ -283,7 +329,8 @@ static int cli_apply(CliOptions *o, const CliOption *op, const char *val, bool *
 		return 0;
 	case SPECIAL_MAX_MESSAGE: {
 		long long v = cli_parse_size(val);
-		if (v < (long long)CLI_MAX_MESSAGE_DEFAULT || v > (long long)CLI_MAX_MESSAGE_LIMIT) {
+		if (v < (long long)CLI_MAX_MESSAGE_DEFAULT ||
+		    v > (long long)CLI_MAX_MESSAGE_LIMIT) {
 			cli_error("--max-message '%s': want a size between 1M and 1G", val);
 			return -1;
 		}
@@ -332,8 +379,8 @@ int cli_parse(int argc, char **argv, CliOptions *o, int *exit_code)
 			size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
 			const CliOption *op = cli_find_option(a, nlen);
 			if (!op) {
-				cli_error("unknown option '%.*s' (try --help)", (int)(nlen > 64 ? 64 : nlen),
-				          a);
+				cli_error("unknown option '%.*s' (try --help)",
+				          (int)(nlen > 64 ? 64 : nlen), a);
 				return -1;
 			}
 			if (!(op->cmds & BIT(o->cmd))) {
@@ -349,7 +396,8 @@ int cli_parse(int argc, char **argv, CliOptions *o, int *exit_code)
 				else if (i + 1 < argc)
 					val = argv[++i];
 				else {
-					cli_error("option %s needs a value (%s)", op->name, op->arg);
+					cli_error("option %s needs a value (%s)", op->name,
+					          op->arg);
 					return -1;
 				}
 			} else if (eq) {

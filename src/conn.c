@@ -23,11 +23,11 @@
 #include "swarmtop/arena.h"
 #include "swarmtop/proto.h"
 
-#define CONN_REASON_MAX 256
+#define CONN_REASON_MAX   256
 #define CONN_CMD_JSON_MAX (EVENT_TEXT_MAX * 2 + 1024)
 
 typedef struct ConnMsg {
-	unsigned char *buf;    /* LWS_PRE bytes of headroom, then len bytes */
+	unsigned char *buf; /* LWS_PRE bytes of headroom, then len bytes */
 	size_t len;
 } ConnMsg;
 
@@ -42,13 +42,13 @@ struct Conn {
 	bool sul_armed;
 	ConnState state;
 	char reason[CONN_REASON_MAX];
-	char fail[CONN_REASON_MAX];     /* why this connection is being closed by us / the peer */
-	ConnState fail_state;           /* state to report once it is closed */
-	bool attempt_live;              /* a connect is in flight or open */
+	char fail[CONN_REASON_MAX]; /* why this connection is being closed by us / the peer */
+	ConnState fail_state;       /* state to report once it is closed */
+	bool attempt_live;          /* a connect is in flight or open */
 	bool auth_failed;
-	bool closing;                   /* closed for good: no reconnect */
-	bool close_now;                 /* close at the next writeable */
-	int close_code;                 /* with this code (0: 4000 or 1000) */
+	bool closing;   /* closed for good: no reconnect */
+	bool close_now; /* close at the next writeable */
+	int close_code; /* with this code (0: 4000 or 1000) */
 	bool hello_seen;
 	bool agui;
 	bool subscribe_pending;
@@ -71,8 +71,8 @@ struct Conn {
 };
 
 static const lws_retry_bo_t conn_idle_policy = {
-	.secs_since_valid_ping = 10,
-	.secs_since_valid_hangup = 30,
+        .secs_since_valid_ping = 10,
+        .secs_since_valid_hangup = 30,
 };
 
 /* Exponential backoff with jitter: the delay before attempt n (0-based), given a
@@ -112,7 +112,7 @@ static void conn_clean(char *out, size_t cap, const char *s, size_t n)
 int conn_parse_url(const char *url, ConnUrl *o, char *err, size_t cap)
 {
 	memset(o, 0, sizeof(*o));
-	char shown[208];   /* the URL as quoted in errors: printable ASCII only */
+	char shown[208]; /* the URL as quoted in errors: printable ASCII only */
 	conn_clean(shown, sizeof(shown), url, strlen(url));
 	const char *p;
 	if (!strncasecmp(url, "ws://", 5)) {
@@ -467,7 +467,7 @@ const char *conn_reason(const Conn *c)
 
 /* Mark the current connection as failing (closed by us) with a state and a reason. */
 static void conn_fail(Conn *c, ConnState st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void conn_fail(Conn *c, ConnState st, const char *fmt, ...)
 {
@@ -587,11 +587,12 @@ static void conn_message(Conn *c, char *buf, size_t len)
 		dup = true;
 	} else {
 		if (ev.seq > c->last_seq + 1) {
-			/* A snapshot stands for since+1..seq; an event after a jump lost the ones between. */
+			/* A snapshot stands for since+1..seq; an event after a jump lost the ones
+			 * between. */
 			int64_t to = ev.type == EV_SNAPSHOT ? ev.seq : ev.seq - 1;
 			c->st.gaps++;
-			app_on_gap(a, c, c->last_seq + 1, to, ev.type == EV_SNAPSHOT ? "snapshot" : "jump",
-			           now);
+			app_on_gap(a, c, c->last_seq + 1, to,
+			           ev.type == EV_SNAPSHOT ? "snapshot" : "jump", now);
 		}
 		c->last_seq = ev.seq;
 	}
@@ -612,11 +613,11 @@ static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 {
 	size_t maxm = app_options(c->app)->max_message;
 	if (c->close_code)
-		return 0;   /* closing: the rest of the offending message is dropped unread */
+		return 0; /* closing: the rest of the offending message is dropped unread */
 	if (lws_frame_is_binary(wsi)) {
 		c->st.binary++;
-		model_reject(app_model(c->app), c->rt, "binary message (text JSON only): closed 1003",
-		             app_now_ms());
+		model_reject(app_model(c->app), c->rt,
+		             "binary message (text JSON only): closed 1003", app_now_ms());
 		conn_fail(c, CONN_PROTOCOL_ERROR, "binary message");
 		return conn_abort(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
 	}
@@ -673,8 +674,10 @@ static int conn_writeable(Conn *c, struct lws *wsi)
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, bye, 3);
 			return -1;
 		}
-		return conn_close_with(c, wsi, c->close_code ? (enum lws_close_status)c->close_code
-		                               : c->closing ? LWS_CLOSE_STATUS_NORMAL : 4000);
+		return conn_close_with(c, wsi,
+		                       c->close_code ? (enum lws_close_status)c->close_code
+		                       : c->closing  ? LWS_CLOSE_STATUS_NORMAL
+		                                     : 4000);
 	}
 	if (c->subscribe_pending) {
 		unsigned char b[LWS_PRE + 64];
@@ -711,8 +714,8 @@ static int conn_auth_header(struct lws *wsi, const char *token, unsigned char **
 		return -1;
 	memcpy(v, "Bearer ", 7);
 	memcpy(v + 7, token, tl);
-	int rc = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-	                                      (unsigned char *)v, (int)(tl + 7), p, end);
+	int rc = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, (unsigned char *)v,
+	                                      (int)(tl + 7), p, end);
 	explicit_bzero(v, n);
 	free(v);
 	return rc ? -1 : 0;
@@ -747,25 +750,29 @@ static void conn_gone(Conn *c, const char *why)
 static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t len)
 {
 	char msg[CONN_REASON_MAX];
-	conn_clean(msg, sizeof(msg), in ? in : "connection failed", in ? len : strlen(
-	                   "connection failed"));
+	conn_clean(msg, sizeof(msg), in ? in : "connection failed",
+	           in ? len : strlen("connection failed"));
 	if (!msg[0])
 		snprintf(msg, sizeof(msg), "connection failed");
 	int status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
 	if (status == 401 || status == 403 || strstr(msg, "401") || strstr(msg, "403")) {
 		c->auth_failed = true;
-		snprintf(c->fail, sizeof(c->fail), "HTTP %d unauthorized: check --token or "
-		         "SWARMTOP_TOKEN", status == 403 ? 403 : 401);
+		snprintf(c->fail, sizeof(c->fail),
+		         "HTTP %d unauthorized: check --token or "
+		         "SWARMTOP_TOKEN",
+		         status == 403 ? 403 : 401);
 	} else if (status > 0 && !strstr(msg, "HTTP")) {
 		char tmp[CONN_REASON_MAX + 32];
 		snprintf(tmp, sizeof(tmp), "HTTP %d: %.200s", status, msg);
 		snprintf(msg, sizeof(msg), "%.240s", tmp);
 	}
-	if (c->u.tls && !c->auth_failed && (strcasestr(msg, "ssl") || strcasestr(msg, "tls") ||
-	                                    strcasestr(msg, "certificate"))) {
+	if (c->u.tls && !c->auth_failed &&
+	    (strcasestr(msg, "ssl") || strcasestr(msg, "tls") || strcasestr(msg, "certificate"))) {
 		char tmp[CONN_REASON_MAX];
-		snprintf(tmp, sizeof(tmp), "TLS handshake failed (%.120s); if the certificate is "
-		         "trusted, pass --ca FILE", msg);
+		snprintf(tmp, sizeof(tmp),
+		         "TLS handshake failed (%.120s); if the certificate is "
+		         "trusted, pass --ca FILE",
+		         msg);
 		snprintf(msg, sizeof(msg), "%s", tmp);
 	}
 	c->wsi = NULL;
@@ -815,8 +822,8 @@ int conn_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 			conn_fail(c, CONN_PROTOCOL_ERROR, "runtime closed %d%s%s", code,
 			          r[0] ? ": " : "", r);
 		} else if (code) {
-			conn_fail(c, CONN_RECONNECTING, "runtime closed %d%s%s", code, r[0] ? ": " : "",
-			          r);
+			conn_fail(c, CONN_RECONNECTING, "runtime closed %d%s%s", code,
+			          r[0] ? ": " : "", r);
 		}
 		return 0;
 	}

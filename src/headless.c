@@ -40,8 +40,8 @@
 #include "swarmtop/sanitize.h"
 #include "swarmtop/store.h"
 
-#define HL_FIELD_MAX 256     /* columns of one sanitized field in tail */
-#define HL_LINE_MAX 4096
+#define HL_FIELD_MAX 256 /* columns of one sanitized field in tail */
+#define HL_LINE_MAX  4096
 
 /* ---- shared helpers ---- */
 
@@ -102,10 +102,10 @@ static void hl_put_json(FILE *f, const char *raw, size_t len, bool escape)
 	size_t i = 0, run = 0;
 	while (i < len) {
 		unsigned char ch = (unsigned char)raw[i];
-		bool c1 = escape && ch == 0xc2 && i + 1 < len && (unsigned char)raw[i + 1] >= 0x80 &&
-		          (unsigned char)raw[i + 1] <= 0x9f;
-		bool special = ch == '\n' || ch == '\r' || c1 ||
-		               (escape && (ch < 0x20 || ch == 0x7f));
+		bool c1 = escape && ch == 0xc2 && i + 1 < len &&
+		          (unsigned char)raw[i + 1] >= 0x80 && (unsigned char)raw[i + 1] <= 0x9f;
+		bool special =
+		        ch == '\n' || ch == '\r' || c1 || (escape && (ch < 0x20 || ch == 0x7f));
 		if (!special) {
 			i++;
 			run++;
@@ -154,12 +154,12 @@ static int64_t hl_session_begin(Store *st, const CliOptions *o, App *a, const ch
 	char user[128];
 	snprintf(user, sizeof(user), "%.*s", at ? (int)(at - who) : (int)strlen(who), who);
 	StoreSessionInfo info = {
-		.started_ms = app_now_ms(),
-		.how = how,
-		.label = NULL,
-		.host = at ? at + 1 : NULL,
-		.user = user,
-		.argv = argv,
+	        .started_ms = app_now_ms(),
+	        .how = how,
+	        .label = NULL,
+	        .host = at ? at + 1 : NULL,
+	        .user = user,
+	        .argv = argv,
 	};
 	int64_t id = store_session_begin(st, &info);
 	if (id < 0)
@@ -203,13 +203,13 @@ static bool hl_all_auth_failed(App *a)
 static void hl_print_conn(App *a, int rt, ConnState st, const char *reason)
 {
 	static const char *const verbs[CONN_STATE_COUNT] = {
-		[CONN_CONNECTING] = NULL,
-		[CONN_CONNECTED] = "connected",
-		[CONN_RECONNECTING] = "disconnected",
-		[CONN_AUTH_FAILED] = "authentication failed",
-		[CONN_PROTOCOL_ERROR] = "protocol error",
-		[CONN_CLOSED] = NULL,
-		[CONN_REPLAY] = NULL,
+	        [CONN_CONNECTING] = NULL,
+	        [CONN_CONNECTED] = "connected",
+	        [CONN_RECONNECTING] = "disconnected",
+	        [CONN_AUTH_FAILED] = "authentication failed",
+	        [CONN_PROTOCOL_ERROR] = "protocol error",
+	        [CONN_CLOSED] = NULL,
+	        [CONN_REPLAY] = NULL,
 	};
 	if ((unsigned)st >= CONN_STATE_COUNT || !verbs[st])
 		return;
@@ -220,7 +220,8 @@ static void hl_print_conn(App *a, int rt, ConnState st, const char *reason)
 	int64_t retry = m->runtimes[rt].retry_at_ms - app_now_ms();
 	if (st == CONN_RECONNECTING)
 		fprintf(stderr, "swarmtop: %s: %s%s%s; reconnecting in %.1f s\n", url, verbs[st],
-		        reason ? ": " : "", reason ? why : "", retry > 0 ? (double)retry / 1000 : 0.0);
+		        reason ? ": " : "", reason ? why : "",
+		        retry > 0 ? (double)retry / 1000 : 0.0);
 	else
 		fprintf(stderr, "swarmtop: %s: %s%s%s\n", url, verbs[st], reason ? ": " : "",
 		        reason ? why : "");
@@ -246,7 +247,8 @@ static void rec_on_conn(void *ud, int rt, ConnState st, const char *reason)
 		fputs("\r\033[K", stderr);
 	hl_print_conn(r->app, rt, st, reason);
 	if (st == CONN_AUTH_FAILED && hl_all_auth_failed(r->app)) {
-		cli_error("no runtime accepted the token (HTTP 401 unauthorized): nothing to record");
+		cli_error(
+		        "no runtime accepted the token (HTTP 401 unauthorized): nothing to record");
 		r->failed = true;
 		app_quit(r->app, EXIT_FAIL);
 	}
@@ -262,7 +264,8 @@ static void rec_on_tick(void *ud, int64_t now)
 	double rate = secs > 0 ? (double)(s.events - r->last_events) / secs : 0;
 	r->last_events = s.events;
 	r->last_ms = now;
-	fprintf(stderr, "%srecord: runtimes %d/%d  events/s %.0f  stored %" PRIu64 "  gaps %" PRIu64
+	fprintf(stderr,
+	        "%srecord: runtimes %d/%d  events/s %.0f  stored %" PRIu64 "  gaps %" PRIu64
 	        "  errors %" PRIu64 "%s",
 	        r->tty ? "\r\033[K" : "", s.connected, s.runtimes, rate, s.stored, s.gaps,
 	        s.rejects + s.oversize + s.binary + s.store_errors, r->tty ? "" : "\n");
@@ -270,8 +273,8 @@ static void rec_on_tick(void *ud, int64_t now)
 	if (s.store_errors) {
 		if (r->tty)
 			fputc('\n', stderr);
-		cli_error("cannot persist: %s", store_error(r->st)[0] ? store_error(r->st)
-		                                                       : "store write failed");
+		cli_error("cannot persist: %s",
+		          store_error(r->st)[0] ? store_error(r->st) : "store write failed");
 		r->failed = true;
 		app_quit(r->app, EXIT_FAIL);
 	}
@@ -327,8 +330,9 @@ int headless_record(const CliOptions *o)
 	}
 	AppStats s;
 	app_stats(a, &s);
-	fprintf(stderr, "record: session %" PRId64 ": %" PRIu64 " events stored, %" PRIu64
-	        " gaps, %" PRIu64 " rejected, %" PRIu64 " oversize, %" PRIu64 " binary\n",
+	fprintf(stderr,
+	        "record: session %" PRId64 ": %" PRIu64 " events stored, %" PRIu64 " gaps, %" PRIu64
+	        " rejected, %" PRIu64 " oversize, %" PRIu64 " binary\n",
 	        session, s.stored, s.gaps, s.rejects, s.oversize, s.binary);
 out:
 	app_free(a);
@@ -355,8 +359,9 @@ static void tail_hello(const Event *ev, char *out, size_t cap, bool ascii)
 {
 	const EvHello *h = &ev->u.hello;
 	char a[HL_FIELD_MAX], b[HL_FIELD_MAX], c[HL_FIELD_MAX];
-	snprintf(out, cap, "id=%s instance=%s name=%s last_seq=%lld", hl_clean(h->id, a, sizeof(a),
-	         128, ascii), hl_clean(h->instance, b, sizeof(b), 128, ascii),
+	snprintf(out, cap, "id=%s instance=%s name=%s last_seq=%lld",
+	         hl_clean(h->id, a, sizeof(a), 128, ascii),
+	         hl_clean(h->instance, b, sizeof(b), 128, ascii),
 	         hl_clean(h->name, c, sizeof(c), 80, ascii), (long long)h->last_seq);
 }
 
@@ -393,8 +398,10 @@ static void tail_usage(const Event *ev, char *out, size_t cap, bool ascii)
 	char cost[32] = "-";
 	if (u->has & HAS_COST)
 		snprintf(cost, sizeof(cost), "%.6f", u->cost_usd);
-	snprintf(out, cap, "agent=%s model=%s in=%lld out=%lld cache_read=%lld reasoning=%lld "
-	         "cost_usd=%s", hl_clean(u->agent, a, sizeof(a), 128, ascii),
+	snprintf(out, cap,
+	         "agent=%s model=%s in=%lld out=%lld cache_read=%lld reasoning=%lld "
+	         "cost_usd=%s",
+	         hl_clean(u->agent, a, sizeof(a), 128, ascii),
 	         hl_clean(u->model, b, sizeof(b), 80, ascii), (long long)u->input_tokens,
 	         (long long)u->output_tokens, (long long)u->cache_read_tokens,
 	         (long long)u->reasoning_tokens, cost);
@@ -458,16 +465,10 @@ static void tail_unknown(const Event *ev, char *out, size_t cap, bool ascii)
 }
 
 static const TailFmt tail_fmts[EV_COUNT] = {
-	[EV_HELLO] = tail_hello,
-	[EV_AGENT] = tail_agent,
-	[EV_TASK] = tail_task,
-	[EV_USAGE] = tail_usage,
-	[EV_THREADS] = tail_threads,
-	[EV_MESSAGE] = tail_message,
-	[EV_LOG] = tail_log,
-	[EV_ACK] = tail_ack,
-	[EV_SNAPSHOT] = tail_snapshot,
-	[EV_UNKNOWN] = tail_unknown,
+        [EV_HELLO] = tail_hello,     [EV_AGENT] = tail_agent,     [EV_TASK] = tail_task,
+        [EV_USAGE] = tail_usage,     [EV_THREADS] = tail_threads, [EV_MESSAGE] = tail_message,
+        [EV_LOG] = tail_log,         [EV_ACK] = tail_ack,         [EV_SNAPSHOT] = tail_snapshot,
+        [EV_UNKNOWN] = tail_unknown,
 };
 
 /* The runtime's display name for a line: hello id, else the URL. */
@@ -478,8 +479,8 @@ static const char *tail_runtime(Tail *t, int rt, char *out, size_t cap)
 }
 
 /* One event: a sanitized line, or the raw JSON. */
-static void tail_on_event(void *ud, int rt, const Event *ev, const char *raw, size_t len,
-                          bool dup, unsigned dirty)
+static void tail_on_event(void *ud, int rt, const Event *ev, const char *raw, size_t len, bool dup,
+                          unsigned dirty)
 {
 	(void)dirty;
 	Tail *t = ud;
@@ -552,8 +553,8 @@ int headless_tail(const CliOptions *o)
 	}
 	t->o = o;
 	t->app = a;
-	AppHooks h = {.ud = t, .event = tail_on_event, .reject = tail_on_reject,
-	              .conn = tail_on_conn};
+	AppHooks h = {
+	        .ud = t, .event = tail_on_event, .reject = tail_on_reject, .conn = tail_on_conn};
 	app_set_hooks(a, &h);
 	app_catch_signals(a);
 	hl_warn_insecure(o);
@@ -571,7 +572,7 @@ out:
 
 /* ---- ctl ---- */
 
-#define CTL_CONNECT_MS 15000   /* no hello by then: connection error */
+#define CTL_CONNECT_MS 15000 /* no hello by then: connection error */
 
 typedef struct Ctl {
 	const CliOptions *o;
@@ -595,10 +596,11 @@ static void ctl_on_hello(void *ud, int rt, const EvHello *h)
 		size_t n = 0;
 		for (int i = 0; i < ACTION_COUNT && n < sizeof(caps); i++)
 			if (h->capabilities & CAP_BIT(i))
-				n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? "," : "",
-				                      command_action_names[i]);
-		cli_error("refused locally: the runtime does not support '%s' (its capabilities: %s)",
-		          command_action_names[c->action], n ? caps : "none");
+				n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s",
+				                      n ? "," : "", command_action_names[i]);
+		cli_error(
+		        "refused locally: the runtime does not support '%s' (its capabilities: %s)",
+		        command_action_names[c->action], n ? caps : "none");
 		app_quit(c->app, EXIT_FAIL);
 		return;
 	}
@@ -617,8 +619,8 @@ static void ctl_on_hello(void *ud, int rt, const EvHello *h)
 }
 
 /* An ack for our command: print it; applied -> 0, rejected -> 1. */
-static void ctl_on_event(void *ud, int rt, const Event *ev, const char *raw, size_t len,
-                         bool dup, unsigned dirty)
+static void ctl_on_event(void *ud, int rt, const Event *ev, const char *raw, size_t len, bool dup,
+                         unsigned dirty)
 {
 	(void)rt;
 	(void)raw;
@@ -677,9 +679,11 @@ static void ctl_on_conn(void *ud, int rt, ConnState st, const char *reason)
 	} else if (!c->sent && (st == CONN_RECONNECTING || st == CONN_PROTOCOL_ERROR)) {
 		char why[300];
 		char url[256];
-		cli_error("cannot connect to %s: %s",
-		          hl_clean(app_model(c->app)->runtimes[rt].url, url, sizeof(url), 200, true),
-		          hl_clean(reason ? reason : "connection failed", why, sizeof(why), 280, true));
+		cli_error(
+		        "cannot connect to %s: %s",
+		        hl_clean(app_model(c->app)->runtimes[rt].url, url, sizeof(url), 200, true),
+		        hl_clean(reason ? reason : "connection failed", why, sizeof(why), 280,
+		                 true));
 		app_quit(c->app, EXIT_USAGE);
 	}
 }
@@ -752,8 +756,11 @@ int headless_ctl(const CliOptions *o)
 		if (session > 0)
 			app_set_session(a, session);
 	}
-	AppHooks h = {.ud = &c, .hello = ctl_on_hello, .event = ctl_on_event,
-	              .command = ctl_on_command, .conn = ctl_on_conn};
+	AppHooks h = {.ud = &c,
+	              .hello = ctl_on_hello,
+	              .event = ctl_on_event,
+	              .command = ctl_on_command,
+	              .conn = ctl_on_conn};
 	app_set_hooks(a, &h);
 	app_catch_signals(a);
 	hl_warn_insecure(o);

@@ -27,14 +27,10 @@ static int main_replay(const CliOptions *o)
 }
 
 static int (*const main_dispatch[CLI_CMD_COUNT])(const CliOptions *o) = {
-	[CMD_DASHBOARD] = ui_run,
-	[CMD_DEMO] = main_demo,
-	[CMD_RECORD] = headless_record,
-	[CMD_TAIL] = headless_tail,
-	[CMD_CTL] = headless_ctl,
-	[CMD_REPLAY] = main_replay,
-	[CMD_SESSIONS] = headless_sessions,
-	[CMD_EXPORT] = headless_export,
+        [CMD_DASHBOARD] = ui_run,           [CMD_DEMO] = main_demo,
+        [CMD_RECORD] = headless_record,     [CMD_TAIL] = headless_tail,
+        [CMD_CTL] = headless_ctl,           [CMD_REPLAY] = main_replay,
+        [CMD_SESSIONS] = headless_sessions, [CMD_EXPORT] = headless_export,
 };
 
 /* Parse, dispatch, return the subcommand's exit code. */

@@ -21,8 +21,8 @@
 #include "swarmtop/event.h"
 #include "swarmtop/model.h"
 
-#define APP_COMMIT_MS 100       /* store commit period while events arrive */
-#define APP_TICK_MS   1000      /* model_tick, status lines */
+#define APP_COMMIT_MS 100  /* store commit period while events arrive */
+#define APP_TICK_MS   1000 /* model_tick, status lines */
 #define APP_MAX_CONNS 256
 
 typedef struct App App;
@@ -31,9 +31,9 @@ typedef struct Store Store;
 
 /* How a first connection to a runtime instance picks subscribe's since. */
 typedef enum AppResume {
-	APP_RESUME_STORED,   /* the store's last seq for (runtime, instance), else 0: full history */
-	APP_RESUME_LIVE,     /* hello's last_seq: live events only (ctl, tail); events are
-	                        never stored (a partial history would corrupt resume) */
+	APP_RESUME_STORED, /* the store's last seq for (runtime, instance), else 0: full history */
+	APP_RESUME_LIVE,   /* hello's last_seq: live events only (ctl, tail); events are
+	                      never stored (a partial history would corrupt resume) */
 	APP_RESUME_COUNT
 } AppResume;
 
@@ -65,7 +65,7 @@ typedef struct AppStats {
 
 /* A timer in the loop. Embed it; app_timer_start arms it once. */
 typedef struct AppTimer {
-	lws_sorted_usec_list_t sul;   /* first: the callback finds us from it */
+	lws_sorted_usec_list_t sul; /* first: the callback finds us from it */
 	App *app;
 	void (*fn)(App *app, void *ud);
 	void *ud;

@@ -13,19 +13,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CLI_MAX_MESSAGE_DEFAULT (1u << 20)   /* 1 MiB: the spec's floor */
-#define CLI_MAX_MESSAGE_LIMIT   (1u << 30)   /* refuse caps above 1 GiB */
-#define CLI_PATH_MAX 4096
+#define CLI_MAX_MESSAGE_DEFAULT (1u << 20) /* 1 MiB: the spec's floor */
+#define CLI_MAX_MESSAGE_LIMIT   (1u << 30) /* refuse caps above 1 GiB */
+#define CLI_PATH_MAX            4096
 
 /* Exit codes shared by every subcommand. */
 enum {
-	EXIT_OK_ = 0,      /* success */
-	EXIT_FAIL = 1,     /* operational failure (also: command rejected/unanswered) */
-	EXIT_USAGE = 2,    /* usage error (also: ctl connection error) */
+	EXIT_OK_ = 0,   /* success */
+	EXIT_FAIL = 1,  /* operational failure (also: command rejected/unanswered) */
+	EXIT_USAGE = 2, /* usage error (also: ctl connection error) */
 };
 
 typedef enum CliCmd {
-	CMD_DASHBOARD,     /* swarmtop [URL...] */
+	CMD_DASHBOARD, /* swarmtop [URL...] */
 	CMD_DEMO,
 	CMD_RECORD,
 	CMD_TAIL,
@@ -39,19 +39,19 @@ typedef enum CliCmd {
 /* Everything the command line said, after defaults and environment. */
 typedef struct CliOptions {
 	CliCmd cmd;
-	char db[CLI_PATH_MAX];   /* --db, or $XDG_STATE_HOME/swarmtop/swarmtop.db */
-	bool db_given;           /* --db was on the command line */
-	const char *token;       /* --token or SWARMTOP_TOKEN; NULL when none. Never print. */
-	const char *config;      /* --config PATH or NULL */
-	const char *theme;       /* --theme NAME or NULL */
-	const char *ca_file;     /* --ca FILE or NULL */
+	char db[CLI_PATH_MAX]; /* --db, or $XDG_STATE_HOME/swarmtop/swarmtop.db */
+	bool db_given;         /* --db was on the command line */
+	const char *token;     /* --token or SWARMTOP_TOKEN; NULL when none. Never print. */
+	const char *config;    /* --config PATH or NULL */
+	const char *theme;     /* --theme NAME or NULL */
+	const char *ca_file;   /* --ca FILE or NULL */
 	bool read_only, ascii, no_color, insecure;
-	bool json;               /* tail --json */
-	size_t max_message;      /* --max-message (bytes), default 1 MiB */
+	bool json;          /* tail --json */
+	size_t max_message; /* --max-message (bytes), default 1 MiB */
 	/* ctl */
 	const char *agent, *task, *text, *reason;
 	/* export */
-	const char *format;      /* "jsonl" */
+	const char *format; /* "jsonl" */
 	/* replay */
 	const char *speed, *at;
 	/* positional arguments after the subcommand (URLs, ACTION, SESSION) */
@@ -64,9 +64,9 @@ typedef struct CliOptions {
 
 /* One subcommand (its entry point is in main.c's dispatch table, indexed by CliCmd). */
 typedef struct CliCommand {
-	const char *name;        /* NULL for the dashboard */
-	const char *usage;       /* argument synopsis */
-	const char *help;        /* one line */
+	const char *name;  /* NULL for the dashboard */
+	const char *usage; /* argument synopsis */
+	const char *help;  /* one line */
 } CliCommand;
 
 /* The subcommand table, indexed by CliCmd. */

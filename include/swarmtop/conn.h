@@ -22,38 +22,38 @@
 #include "swarmtop/event.h"
 #include "swarmtop/model.h"
 
-#define CONN_HOST_MAX 256
-#define CONN_PATH_MAX 1024
-#define CONN_DEFAULT_PORT 7700
-#define CONN_DEFAULT_PATH "/swarmtop"
-#define CONN_SUBPROTOCOL "swarmtop.v1"
+#define CONN_HOST_MAX       256
+#define CONN_PATH_MAX       1024
+#define CONN_DEFAULT_PORT   7700
+#define CONN_DEFAULT_PATH   "/swarmtop"
+#define CONN_SUBPROTOCOL    "swarmtop.v1"
 #define CONN_BACKOFF_MIN_MS 250
 #define CONN_BACKOFF_MAX_MS 30000
-#define CONN_QUEUE_MAX 256      /* commands waiting to be written */
+#define CONN_QUEUE_MAX      256 /* commands waiting to be written */
 
 typedef struct App App;
 typedef struct Conn Conn;
 
 /* A parsed runtime URL. */
 typedef struct ConnUrl {
-	bool tls;                       /* wss:// */
-	char host[CONN_HOST_MAX];       /* without brackets for IPv6 literals */
+	bool tls;                 /* wss:// */
+	char host[CONN_HOST_MAX]; /* without brackets for IPv6 literals */
 	int port;
-	char path[CONN_PATH_MAX];       /* starts with '/' */
+	char path[CONN_PATH_MAX]; /* starts with '/' */
 } ConnUrl;
 
 /* Counters of one connection (cumulative over reconnects). */
 typedef struct ConnStats {
-	uint64_t messages;      /* complete text messages received */
-	uint64_t events;        /* accepted, non-duplicate events */
-	uint64_t duplicates;    /* seq <= last seen: dropped */
-	uint64_t rejects;       /* failed proto_decode */
-	uint64_t oversize;      /* messages over the cap (closed with 1009) */
-	uint64_t binary;        /* binary messages (closed with 1003) */
-	uint64_t gaps;          /* gaps recorded */
-	uint64_t connects;      /* connection attempts */
-	uint64_t hellos;        /* successful hellos */
-	uint64_t commands;      /* commands queued */
+	uint64_t messages;   /* complete text messages received */
+	uint64_t events;     /* accepted, non-duplicate events */
+	uint64_t duplicates; /* seq <= last seen: dropped */
+	uint64_t rejects;    /* failed proto_decode */
+	uint64_t oversize;   /* messages over the cap (closed with 1009) */
+	uint64_t binary;     /* binary messages (closed with 1003) */
+	uint64_t gaps;       /* gaps recorded */
+	uint64_t connects;   /* connection attempts */
+	uint64_t hellos;     /* successful hellos */
+	uint64_t commands;   /* commands queued */
 } ConnStats;
 
 /* Parse ws://host[:port][/path] or wss://...; 0, or -1 with err set. */

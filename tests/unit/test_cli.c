@@ -70,7 +70,8 @@ static void test_record_options(void **state)
 	int code = -1;
 	unsetenv("SWARMTOP_TOKEN");
 	assert_int_equal(parse(&o, &code, "--db", "/x/y.db", "record", "ws://a:1/p", "--token=t0k",
-	                       "--max-message", "4M", "--insecure", "wss://b/q", NULL), 0);
+	                       "--max-message", "4M", "--insecure", "wss://b/q", NULL),
+	                 0);
 	assert_int_equal(o.cmd, CMD_RECORD);
 	assert_string_equal(o.db, "/x/y.db");
 	assert_true(o.db_given);
@@ -109,7 +110,8 @@ static void test_ctl_and_export(void **state)
 	CliOptions o;
 	int code = -1;
 	assert_int_equal(parse(&o, &code, "ctl", "ws://h", "inject", "--agent", "a1", "--text",
-	                       "hello there", "--reason", "why", NULL), 0);
+	                       "hello there", "--reason", "why", NULL),
+	                 0);
 	assert_int_equal(o.cmd, CMD_CTL);
 	assert_string_equal(o.agent, "a1");
 	assert_string_equal(o.text, "hello there");
@@ -135,17 +137,17 @@ static void test_usage_errors(void **state)
 	CliOptions o;
 	int code = -1;
 	static const char *const bad[][6] = {
-		{"record", NULL},                                 /* no URL */
-		{"ctl", "ws://h", NULL},                          /* no action */
-		{"ctl", "ws://h", "pause", "--agent", "a", NULL}, /* fine: control row */
-		{"record", "--json", "ws://h", NULL},             /* option of another command */
-		{"--bogus", NULL},                                /* unknown option */
-		{"record", "ws://h", "--db", NULL},               /* missing value */
-		{"record", "ws://h", "--max-message", "10", NULL},/* below 1 MiB */
-		{"record", "ws://h", "--max-message", "2X", NULL},/* malformed */
-		{"sessions", "extra", NULL},                      /* too many */
-		{"export", "1", "--format", "csv", NULL},         /* unknown format */
-		{"--insecure=yes", NULL},                         /* flag with a value */
+	        {"record", NULL},                                  /* no URL */
+	        {"ctl", "ws://h", NULL},                           /* no action */
+	        {"ctl", "ws://h", "pause", "--agent", "a", NULL},  /* fine: control row */
+	        {"record", "--json", "ws://h", NULL},              /* option of another command */
+	        {"--bogus", NULL},                                 /* unknown option */
+	        {"record", "ws://h", "--db", NULL},                /* missing value */
+	        {"record", "ws://h", "--max-message", "10", NULL}, /* below 1 MiB */
+	        {"record", "ws://h", "--max-message", "2X", NULL}, /* malformed */
+	        {"sessions", "extra", NULL},                       /* too many */
+	        {"export", "1", "--format", "csv", NULL},          /* unknown format */
+	        {"--insecure=yes", NULL},                          /* flag with a value */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[8] = {word(0, "swarmtop")};
@@ -188,8 +190,9 @@ static void test_urls(void **state)
 	assert_int_equal(u.port, 9);
 	assert_string_equal(u.path, "/a/b?x=1");
 	static const char *const bad[] = {
-		"http://h/", "ws://", "ws://:80/", "ws://h:0/", "ws://h:65536/", "ws://h:12a/",
-		"ws://[::1/", "ws://h h/", "ws://user@h/", "ws://h/\x1b[2J", "h:80", "",
+	        "http://h/",     "ws://",          "ws://:80/",  "ws://h:0/",
+	        "ws://h:65536/", "ws://h:12a/",    "ws://[::1/", "ws://h h/",
+	        "ws://user@h/",  "ws://h/\x1b[2J", "h:80",       "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -211,7 +214,7 @@ static void test_backoff(void **state)
 			assert_true(d <= CONN_BACKOFF_MAX_MS);
 		}
 		assert_true(lo <= hi);
-		assert_true(hi >= prev_max);   /* grows until the cap */
+		assert_true(hi >= prev_max); /* grows until the cap */
 		prev_max = hi;
 	}
 	assert_int_equal(conn_backoff_ms(0, 0), CONN_BACKOFF_MIN_MS);
@@ -221,13 +224,10 @@ static void test_backoff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_record_options),
-		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_ctl_and_export),
-		cmocka_unit_test(test_usage_errors),
-		cmocka_unit_test(test_urls),
-		cmocka_unit_test(test_backoff),
+	        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_record_options),
+	        cmocka_unit_test(test_env),          cmocka_unit_test(test_ctl_and_export),
+	        cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_urls),
+	        cmocka_unit_test(test_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
