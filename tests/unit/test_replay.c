@@ -762,6 +762,61 @@ static void test_clone_independent(void **state)
 	arena_free(&ar);
 }
 
+/* A session recorded by the real binaries (REPLAY_DB, set by tests/integration/replay_record.sh;
+ * skipped otherwise): it indexes with nothing undecodable, reaches its end, and every way of
+ * getting to a position (checkpoint clones, forward folds, playing at max) gives one model. */
+static void test_recorded_db(void **state)
+{
+	(void)state;
+	const char *db = getenv("REPLAY_DB");
+	if (db == NULL)
+		skip();
+	char err[256];
+	Replay *r = replay_open(db, NULL, err, sizeof(err));
+	if (r == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(replay_wait_indexed(r), 0);
+	ReplayStats st;
+	replay_stats(r, &st);
+	assert_true(st.events > 100);
+	assert_int_equal(st.indexed, st.events);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(replay_seek(r, replay_end_ms(r)), 0);
+	const Model *m = replay_model(r);
+	assert_int_equal(m->nruntimes, 1);
+	assert_true(m->runtimes[0].hello_seen);
+	assert_int_equal(m->runtimes[0].conn, CONN_REPLAY);
+	assert_int_equal(m->runtimes[0].duplicates, 0);
+	assert_true(m->events > 100 && m->nagents > 0);
+	char *end = model_dump(m);
+	/* Straight fold: play at max from the start. */
+	replay_seek(r, replay_start_ms(r));
+	replay_set_speed(r, "max");
+	replay_play(r, true);
+	for (int i = 0; i < 1000000 && replay_playing(r); i++)
+		replay_advance(r, 16);
+	assert_dump(r, end);
+	/* The middle, from a checkpoint (tiny spacing) and by forward steps. */
+	int64_t mid = replay_start_ms(r) + (replay_end_ms(r) - replay_start_ms(r)) / 2;
+	replay_tune(37, 0);
+	Replay *c = replay_open(db, NULL, err, sizeof(err));
+	replay_tune(REPLAY_CKPT_EVERY, 0);
+	assert_non_null(c);
+	assert_int_equal(replay_wait_indexed(c), 0);
+	assert_int_equal(replay_seek(c, replay_end_ms(c)), 0);
+	assert_int_equal(replay_seek(c, mid), 0);
+	char *at_mid = model_dump(replay_model(c));
+	assert_int_equal(replay_seek(r, replay_start_ms(r)), 0);
+	for (int64_t t = replay_start_ms(r); t < mid; t += 250)
+		assert_int_equal(replay_seek(r, t), 0);
+	assert_int_equal(replay_seek(r, mid), 0);
+	assert_dump(r, at_mid);
+	free(at_mid);
+	free(end);
+	replay_free(c);
+	replay_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +832,9 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_parse_at),
 		cmocka_unit_test(test_clone_independent),
+		cmocka_unit_test(test_recorded_db),
 	};
+	if (getenv("REPLAY_DB") != NULL)
+		cmocka_set_test_filter("test_recorded_db");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
