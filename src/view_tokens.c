@@ -269,7 +269,7 @@ static int draw_budgets(const UiState *ui, Canvas *c, Rect r)
 		else if (bs->cd == BCD_FIRED)
 			snprintf(state, sizeof state, "paused by the budget");
 		else if (bs->cd == BCD_CANCELED)
-			snprintf(state, sizeof state, "over; automatic pause canceled");
+			snprintf(state, sizeof state, "over; auto-pause canceled");
 		else
 			snprintf(state, sizeof state, "%s%s",
 			         b->policy == BUDGET_PAUSE ? "pause" : "warn",

@@ -53,7 +53,7 @@ keys b
 wait_for 'budget tiny2: automatic pause canceled by the operator, nothing sent'
 wait_gone 'press b to cancel'
 keys 3
-wait_for 'tiny2 +agent researcher-2 .*automatic pause canceled'
+wait_for 'tiny2 +agent researcher-2 .*over; auto-pause canceled'
 # Past where the deadline was (8 s): still nothing in the audit trail.
 i=0
 while [ $i -lt 10 ]; do
