@@ -522,6 +522,13 @@ static void conn_hello(Conn *c, const Event *ev, const char *raw, size_t len, in
 		snprintf(c->instance, sizeof(c->instance), "%s", h->instance);
 		c->have_instance = true;
 		c->last_seq = since;
+		/* The model starts from what we already hold (stored by an earlier run, or
+		 * skipped on purpose for live-only loops): without this it would announce the
+		 * seqs 1..since as lost. model.h has no setter yet; this is the one field
+		 * written outside model.c, and only forward. */
+		if (c->rt >= 0 && (size_t)c->rt < m->nruntimes &&
+		    m->runtimes[c->rt].last_seq < since)
+			m->runtimes[c->rt].last_seq = since;
 	}
 	c->hello_seen = true;
 	c->caps = h->capabilities;
