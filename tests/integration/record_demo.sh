@@ -59,4 +59,10 @@ check $? -eq 0 "sessions on a missing database"
 $SWARMTOP record --db "$DB" "http://127.0.0.1:$P/" >/dev/null 2>"$T/bad.err"
 check $? -eq 2 "record with a non-ws URL"
 grep -q 'ws://' "$T/bad.err" || die "bad URL message"
+# Cannot persist (the database's directory is a file): exit 1, one clear line.
+: >"$T/notadir"
+$SWARMTOP record --db "$T/notadir/x.db" "ws://127.0.0.1:$P/swarmtop" >/dev/null 2>"$T/nodb.err"
+check $? -eq 1 "record that cannot persist"
+check "$(wc -l <"$T/nodb.err")" -eq 1 "one-line error when the store cannot be opened"
+grep -q 'notadir' "$T/nodb.err" || die "the error does not name the path: $(cat "$T/nodb.err")"
 exit 0
