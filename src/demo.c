@@ -938,7 +938,6 @@ static Demo *demo_create(const DemoOptions *o, char *err, size_t errlen)
 		demo_free(d);
 		return NULL;
 	}
-	lws_set_log_level(o->quiet ? 0 : LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = o->port;
 	info.iface = d->host;
@@ -1067,6 +1066,8 @@ int demo_run(const DemoOptions *o)
 	sigaddset(&sig.set, SIGINT);
 	sigaddset(&sig.set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sig.set, NULL);
+	/* Only the standalone demo owns lws logging; an embedding program keeps its own. */
+	lws_set_log_level(o->quiet ? 0 : LLL_ERR, NULL);
 	d = demo_create(o, err, sizeof(err));
 	if (!d) {
 		fprintf(stderr, "swarmtop demo: %s\n", err);

@@ -1643,6 +1643,11 @@ static int sim_cmd_resume(DemoSim *s, const DemoCmd *c, int agent, SimTask *t, c
 		pthread_cond_broadcast(&s->cv);
 		return sim_accept_applied(s, c);
 	}
+	if (agent >= 0 && sim_agent_dead(&s->agents[agent])) {
+		snprintf(err, errlen, "agent '%s' is %s; it cannot be resumed", s->agents[agent].id,
+			 sim_agent_dead(&s->agents[agent]));
+		return -1;
+	}
 	for (int i = 0; i < s->nworkers; i++) {
 		SimAgent *w = &s->agents[i];
 

@@ -376,6 +376,48 @@ async def sc_cancel(args):
     await ws.close()
 
 
+async def sc_lifecycle(args):
+    """Cancel an agent (then it refuses steering), inject while paused, cancel everything."""
+    agent = args.agent
+    ws, h = await hello_and_subscribe(args, None)
+    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
+    s = Stream(ws, h["last_seq"] + 1)
+    # Inject while paused: accepted now, answered (applied) only after resume.
+    await command(s, "lc-pause", "pause", {"agent": "researcher-2"})
+    await s.until(is_ack("lc-pause", "applied"), "pause of researcher-2 applied")
+    await command(s, "lc-inject", "inject", {"agent": "researcher-2"}, text="cite sources")
+    await s.until(is_ack("lc-inject", "accepted"), "inject accepted while paused")
+    early = [False]
+
+    def resumed(ev):
+        early[0] = early[0] or is_ack("lc-inject", "applied")(ev)
+        return is_ack("lc-resume", "applied")(ev)
+    await command(s, "lc-resume", "resume", {"agent": "researcher-2"})
+    await s.until(resumed, "resume of researcher-2 applied")
+    if not early[0]:
+        await s.until(is_ack("lc-inject", "applied"), "inject applied after resume")
+    # Cancel an agent: canceled status, then steering it is refused.
+    await command(s, "lc-cancel", "cancel", {"agent": agent})
+    await s.until(is_ack("lc-cancel", "accepted"), "cancel accepted")
+    await s.until(lambda e: e["type"] == "agent" and e["agent"]["id"] == agent and
+                  e["agent"]["status"] == "canceled", "agent canceled")
+    await s.until(is_ack("lc-cancel", "applied"), "cancel applied")
+    for cid, action, extra in (("lc-p2", "pause", {}), ("lc-r2", "resume", {}),
+                               ("lc-i2", "inject", {"text": "hello?"}),
+                               ("lc-c2", "cancel", {})):
+        await command(s, cid, action, {"agent": agent}, **extra)
+        rej = await s.until(is_ack(cid), "ack of %s on a canceled agent" % action)
+        check(rej["status"] == "rejected" and "canceled" in rej["error"],
+              "%s of a canceled agent: %r" % (action, rej))
+    # Cancel the whole runtime's work: the planner starts a new goal afterwards.
+    await command(s, "lc-all", "cancel", {})
+    await s.until(is_ack("lc-all", "applied"), "cancel all applied")
+    await s.until(lambda e: e["type"] == "task" and e["task"]["name"].startswith("plan:") and
+                  e["task"]["status"] == "submitted", "a new goal after cancel all",
+                  timeout=args.wait)
+    await ws.close()
+
+
 async def sc_hostile(args):
     """Garbage, binary and oversized client messages never hurt the server."""
     ws, h = await hello_and_subscribe(args, None)
@@ -470,7 +512,7 @@ async def sc_flood(args):
 SCENARIOS = {
     "hello": sc_hello, "stream": sc_stream, "resume": sc_resume, "snapshot": sc_snapshot,
     "pause": sc_pause, "inject": sc_inject, "reject": sc_reject, "retry": sc_retry,
-    "cancel": sc_cancel, "hostile": sc_hostile, "auth": sc_auth, "drop": sc_drop,
+    "cancel": sc_cancel, "hostile": sc_hostile, "lifecycle": sc_lifecycle, "auth": sc_auth, "drop": sc_drop,
     "flood": sc_flood,
 }
 

@@ -21,5 +21,6 @@ client pause "$URL" --agent coder-1 || die "pause/resume coder-1"
 client inject "$URL" --agent coder-1 || die "inject"
 client cancel "$URL" --wait 60 || die "cancel"
 client retry "$URL" --wait 90 || die "retry of a failed task"
+client lifecycle "$URL" --agent coder-2 --wait 60 || die "agent cancel, inject while paused, cancel all"
 kill -0 $DPID || die "the demo died"
 exit 0
