@@ -358,6 +358,15 @@ static int config_line(ConfigLine *l, char *s)
 	return -1;
 }
 
+/* Make an error message safe to print: control and non-ASCII bytes (the message may quote
+ * the line) become '?', so a hostile config file cannot reach the terminal through it. */
+static void config_clean_err(char *msg)
+{
+	for (unsigned char *p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
 /* Parse config text into c, key bindings into km and prices into prices. */
 int config_parse(Config *c, Keymap *km, PriceTable *prices, const char *text, size_t len,
                  void (*err_cb)(int line, const char *msg, void *ctx), void *ctx)
@@ -388,6 +397,7 @@ int config_parse(Config *c, Keymap *km, PriceTable *prices, const char *text, si
 		}
 		if (l.err[0] != '\0') {
 			bad++;
+			config_clean_err(l.err);
 			if (err_cb)
 				err_cb(line, l.err, ctx);
 		}
