@@ -14,6 +14,7 @@ Usage: hostile_server.py --port P [--token T] [--log FILE] [--mode hostile|plain
   --log FILE  one line per connection ("connect"), per subscribe ("since N"),
               and "done" after the whole script has been sent.
   --mode plain: only valid events (N of them, 1 per 20 ms), for auth tests.
+  --mode bigflood: every connection gets one valid event, then a 2 MiB message.
 """
 import argparse
 import asyncio
@@ -123,6 +124,15 @@ async def handler(ws, path=None):
         return
     st.note("since %d" % since)
     try:
+        if st.args.mode == "bigflood":
+            # One valid event, then a 2 MiB message the client must refuse (1009).
+            st.big = getattr(st, "big", 0) + 1
+            await ws.send(text(valid_event(1)))
+            await ws.send('{"type":"log","seq":2,"ts":1,"level":"info","text":"' +
+                          "B" * (2 << 20) + '"}')
+            st.note("big %d" % st.big)
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            return
         if st.args.mode == "plain":
             for seq in range(since + 1, N_VALID + 1):
                 await ws.send(text(valid_event(seq)))
@@ -197,7 +207,7 @@ if __name__ == "__main__":
     ap.add_argument("--token")
     ap.add_argument("--log")
     ap.add_argument("--instance", default="h1")
-    ap.add_argument("--mode", default="hostile", choices=["hostile", "plain"])
+    ap.add_argument("--mode", default="hostile", choices=["hostile", "plain", "bigflood"])
     ap.add_argument("--close-1008", action="store_true",
                     help="accept the handshake, then close with 1008 (policy) at once")
     ap.add_argument("--tls-cert", help="serve wss:// with this PEM certificate")
