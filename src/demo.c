@@ -514,7 +514,8 @@ static int demo_send_hello(Demo *d, DemoClient *c)
 	demo_buf_json_str(&b, d->instance);
 	demo_buf_printf(&b, ",\"name\":\"Swarmtop demo service\",\"host\":");
 	demo_buf_json_str(&b, host);
-	demo_buf_printf(&b, ",\"pid\":%d,\"lang\":\"c\",\"lang_version\":\"C11, libwebsockets %.*s\","
+	demo_buf_printf(&b, ",\"pid\":%d,\"lang\":\"c\","
+			"\"lang_version\":\"C11, libwebsockets %.*s\","
 			"\"free_threaded\":true,\"cores\":%ld,\"started_ts\":%lld},"
 			"\"capabilities\":[\"pause\",\"resume\",\"retry\",\"cancel\",\"inject\"],"
 			"\"last_seq\":%lld}",
@@ -1139,7 +1140,8 @@ static void demo_usage(FILE *f)
 		char left[40];
 
 		snprintf(left, sizeof(left), "--%s%s%s", demo_optdefs[i].name,
-			 demo_optdefs[i].arg ? " " : "", demo_optdefs[i].arg ? demo_optdefs[i].arg : "");
+			 demo_optdefs[i].arg ? " " : "",
+			 demo_optdefs[i].arg ? demo_optdefs[i].arg : "");
 		fprintf(f, "  %-24s %s\n", left, demo_optdefs[i].help);
 	}
 }
@@ -1153,7 +1155,8 @@ static int demo_parse_num(const char *opt, const char *s, double lo, double hi, 
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || v != v || v < lo || v > hi) {
-		fprintf(stderr, "swarmtop demo: --%s: '%s' is not a number in %g..%g\n", opt, s, lo, hi);
+		fprintf(stderr, "swarmtop demo: --%s: '%s' is not a number in %g..%g\n", opt, s,
+			lo, hi);
 		return -1;
 	}
 	*out = v;
@@ -1184,9 +1187,15 @@ int demo_main(int argc, char **argv)
 			if (demo_optdefs[i].key == c)
 				name = demo_optdefs[i].name;
 		switch (c) {
-		case OPT_PORT: rc = demo_parse_num(name, optarg, 0, 65535, &v); o.port = (int)v; break;
+		case OPT_PORT:
+			rc = demo_parse_num(name, optarg, 0, 65535, &v);
+			o.port = (int)v;
+			break;
 		case OPT_HOST: o.host = optarg; break;
-		case OPT_AGENTS: rc = demo_parse_num(name, optarg, 3, 32, &v); o.agents = (int)v; break;
+		case OPT_AGENTS:
+			rc = demo_parse_num(name, optarg, 3, 32, &v);
+			o.agents = (int)v;
+			break;
 		case OPT_RATE: rc = demo_parse_num(name, optarg, 0, 1e9, &v); o.rate = v; break;
 		case OPT_SEED:
 			rc = demo_parse_num(name, optarg, 0, 1.8e19, &v);
@@ -1209,8 +1218,14 @@ int demo_main(int argc, char **argv)
 			o.seq_start = (long long)v;
 			break;
 		case OPT_ID: o.runtime_id = optarg; break;
-		case OPT_SPEED: rc = demo_parse_num(name, optarg, 0.01, 1000, &v); o.speed = v; break;
-		case OPT_DURATION: rc = demo_parse_num(name, optarg, 0, 1e7, &v); o.duration = v; break;
+		case OPT_SPEED:
+			rc = demo_parse_num(name, optarg, 0.01, 1000, &v);
+			o.speed = v;
+			break;
+		case OPT_DURATION:
+			rc = demo_parse_num(name, optarg, 0, 1e7, &v);
+			o.duration = v;
+			break;
 		case OPT_DROP:
 			rc = demo_parse_num(name, optarg, 0, 9e15, &v);
 			o.drop_after = (long long)v;
@@ -1222,7 +1237,8 @@ int demo_main(int argc, char **argv)
 		case OPT_QUIET: o.quiet = true; break;
 		case OPT_HELP: demo_usage(stdout); return 0;
 		case ':':
-			fprintf(stderr, "swarmtop demo: %s needs a value (see --help)\n", argv[optind - 1]);
+			fprintf(stderr, "swarmtop demo: %s needs a value (see --help)\n",
+				argv[optind - 1]);
 			return 2;
 		default:
 			fprintf(stderr, "swarmtop demo: unknown option '%s' (see --help)\n",
@@ -1233,7 +1249,8 @@ int demo_main(int argc, char **argv)
 			return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "swarmtop demo: unexpected argument '%s' (see --help)\n", argv[optind]);
+		fprintf(stderr, "swarmtop demo: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
 		return 2;
 	}
 	if (o.token && !o.token[0])

@@ -162,11 +162,13 @@ static const SimGoalDef sim_goals[] = {
 	{"Answer the security questionnaire from Northwind",
 	 {"SOC 2 report sections on access control", "data retention policy v3",
 	  "subprocessor list and regions", "incident response runbook"},
-	 {"export of IAM role assignments", "evidence bundle generator", "questionnaire answer sheet"}},
+	 {"export of IAM role assignments", "evidence bundle generator",
+	  "questionnaire answer sheet"}},
 	{"Add SSO login with Okta and Entra ID",
 	 {"SAML vs OIDC support in our auth library", "Okta OIDC discovery and claims",
 	  "Entra ID tenant restrictions", "session lifetime best practice"},
-	 {"OIDC callback handler with PKCE", "group-to-role mapping", "admin page for IdP settings"}},
+	 {"OIDC callback handler with PKCE", "group-to-role mapping",
+	  "admin page for IdP settings"}},
 	{"Triage the 40 open bugs tagged checkout",
 	 {"duplicate reports in the checkout label", "Sentry events for PaymentIntent errors",
 	  "release notes since v2.14", "browser breakdown of failed sessions"},
@@ -212,7 +214,8 @@ static const SimPrice sim_prices[] = {
 };
 
 static const char *const sim_tool_errors[] = {
-	"HTTP 429 Too Many Requests from api.search.example.com: rate limit exceeded, retry after 20s",
+	"HTTP 429 Too Many Requests from api.search.example.com: rate limit exceeded, "
+	"retry after 20s",
 	"TimeoutError: fetch https://docs.example.com/billing took longer than 30s",
 	"pytest: 2 failed, 118 passed (test_proration_rounding: AssertionError: 10.005 != 10.01)",
 	"psql: ERROR: relation \"credits_ledger\" does not exist (SQLSTATE 42P01)",
@@ -421,7 +424,8 @@ static void sim_pub_usage(DemoSim *s, SimAgent *a, const SimTask *t, uint64_t *r
 	long long cw = strcmp(a->provider, "anthropic") == 0 && sim_unit(r) < 0.3
 			       ? (long long)((in - cr) * 0.5) : 0;
 	long long out = sim_range(r, 60, 1800);
-	long long reas = strncmp(a->model, "gpt-5", 5) == 0 ? (long long)(out * sim_unit(r) * 0.6) : 0;
+	long long reas = strncmp(a->model, "gpt-5", 5) == 0
+				 ? (long long)(out * sim_unit(r) * 0.6) : 0;
 	double cost = -1;
 	SimUsage *u;
 
@@ -689,7 +693,7 @@ static bool sim_interrupted(DemoSim *s, SimAgent *w)
 /* Real CPU work: a hashing loop for about ms milliseconds (called without the lock). */
 static uint64_t sim_burn(double ms)
 {
-	static const unsigned char seed[64] = "swarmtop demo worker: hashing to spend real CPU time";
+	static const unsigned char seed[64] = "swarmtop demo worker: hashing for real CPU";
 	double until = sim_now() + ms / 1000.0;
 	uint64_t h = 1469598103934665603ULL;
 
@@ -1079,7 +1083,8 @@ static bool sim_do_planner(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		sim_say(s, w, t, text);
 		snprintf(t->output, sizeof(t->output), "report delivered");
 		sim_task_status(s, t, TASK_COMPLETED);
-		sim_pub_log(s, LOG_INFO, w, t, "goal finished; picking the next one from the queue");
+		sim_pub_log(s, LOG_INFO, w, t,
+			    "goal finished; picking the next one from the queue");
 	}
 	pthread_cond_broadcast(&s->cv);
 	return true;
@@ -1139,8 +1144,8 @@ static void sim_planner_tick(DemoSim *s, SimAgent *w)
 			continue;
 		if (t->status == TASK_FAILED && t->attempt < 3 && t->failed_at > 0 &&
 		    now - t->failed_at > fmax(15.0 / s->opt.speed, 8.0)) {
-			snprintf(text, sizeof(text), "auto-retrying %s (attempt %d) after: %s", t->id,
-				 t->attempt + 1, t->error);
+			snprintf(text, sizeof(text), "auto-retrying %s (attempt %d) after: %s",
+				 t->id, t->attempt + 1, t->error);
 			sim_pub_log(s, LOG_WARN, w, t, text);
 			t->attempt++;
 			t->error[0] = 0;
@@ -1364,7 +1369,8 @@ static void *sim_sampler_main(void *arg)
 			ncores = 0;
 		}
 		for (int i = 0; i < s->nworkers; i++)
-			ok[i] = s->agents[i].tid && procstat_read_thread(s->agents[i].tid, &pt[i]) == 0;
+			ok[i] = s->agents[i].tid &&
+				procstat_read_thread(s->agents[i].tid, &pt[i]) == 0;
 		pthread_mutex_lock(s->mu);
 		s->buf.len = 0;
 		demo_buf_printf(&s->buf, "\"interval_ms\":%d,\"cores\":[", (int)(dt * 1000 + 0.5));
@@ -1751,8 +1757,9 @@ static int sim_cmd_cancel(DemoSim *s, const DemoCmd *c, int agent, SimTask *t, c
 {
 	if (t) {
 		if (task_status_is_final(t->status) || t->type == TT_FLOOD) {
-			snprintf(err, errlen, "task %s is %s; only unfinished tasks can be canceled",
-				 t->id, task_status_names[t->status]);
+			snprintf(err, errlen,
+				 "task %s is %s; only unfinished tasks can be canceled", t->id,
+				 task_status_names[t->status]);
 			return -1;
 		}
 		sim_accept(s, c);
@@ -1772,7 +1779,8 @@ static int sim_cmd_cancel(DemoSim *s, const DemoCmd *c, int agent, SimTask *t, c
 		sim_accept(s, c);
 		if (a->worker) {
 			a->canceled = true;
-			if (a->cur_task >= 0 && !task_status_is_final(s->tasks[a->cur_task].status)) {
+			if (a->cur_task >= 0 &&
+			    !task_status_is_final(s->tasks[a->cur_task].status)) {
 				SimTask *cur = &s->tasks[a->cur_task];
 
 				char why[120];
@@ -1793,7 +1801,8 @@ static int sim_cmd_cancel(DemoSim *s, const DemoCmd *c, int agent, SimTask *t, c
 		SimTask *o = &s->tasks[i];
 
 		if (o->used && !task_status_is_final(o->status)) {
-			snprintf(o->error, sizeof(o->error), "canceled by operator (whole runtime)");
+			snprintf(o->error, sizeof(o->error),
+				 "canceled by operator (whole runtime)");
 			sim_task_status(s, o, TASK_CANCELED);
 		}
 	}
@@ -1918,9 +1927,10 @@ void demo_sim_snapshot_locked(DemoSim *s, DemoBuf *b)
 			demo_buf_add(b, ",", 1);
 		demo_buf_add(b, "{\"agent\":", 9);
 		demo_buf_json_str(b, u->agent);
-		demo_buf_printf(b, ",\"provider\":\"%s\",\"model\":\"%s\",\"input_tokens\":%lld,"
-				"\"output_tokens\":%lld,\"cache_read_tokens\":%lld,"
-				"\"cache_write_tokens\":%lld,\"reasoning_tokens\":%lld,\"cost_usd\":",
+		demo_buf_printf(b, ",\"provider\":\"%s\",\"model\":\"%s\","
+				"\"input_tokens\":%lld,\"output_tokens\":%lld,"
+				"\"cache_read_tokens\":%lld,\"cache_write_tokens\":%lld,"
+				"\"reasoning_tokens\":%lld,\"cost_usd\":",
 				u->provider, u->model, u->in, u->out, u->cr, u->cw, u->reas);
 		if (u->has_cost)
 			demo_buf_printf(b, "%.6f}", u->cost);
