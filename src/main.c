@@ -18,12 +18,10 @@ static int main_demo(const CliOptions *o)
 	return demo_main(o->sub_argc, o->sub_argv);
 }
 
-/* REPLAY_HOOK: `swarmtop replay` until the replay front end is built. */
+/* REPLAY_HOOK: `swarmtop replay` is the dashboard's replay mode (ui.c). */
 static int main_replay(const CliOptions *o)
 {
-	(void)o;
-	cli_error("replay is not built yet");
-	return EXIT_FAIL;
+	return ui_replay_run(o);
 }
 
 static int (*const main_dispatch[CLI_CMD_COUNT])(const CliOptions *o) = {

@@ -32,6 +32,7 @@
 #include "swarmtop/keymap.h"
 #include "swarmtop/model.h"
 #include "swarmtop/prompt.h"
+#include "swarmtop/replay.h"
 #include "swarmtop/store.h"
 #include "swarmtop/taskgraph.h"
 #include "swarmtop/theme.h"
@@ -86,6 +87,12 @@ typedef struct Ui {
 	ViewId before_help;
 	int agents_cursor;         /* position in s.rows of the selected agent */
 	BudgetState budgets[CONFIG_MAX_BUDGETS];
+	/* replay mode */
+	Replay *rp;                /* non-NULL: replaying a recorded session */
+	Model *idle_model;         /* the loop's own (empty) model while replaying */
+	AppTimer play;             /* drives replay_advance */
+	int64_t play_last_ms;
+	char replay_line[160];     /* the header's replay status */
 	char budget_line[UI_STATUS_MAX]; /* the countdown, shown over the status line */
 	int exit_code;
 } Ui;
@@ -97,6 +104,8 @@ static void ui_status(Ui *ui, bool error, const char *fmt, ...) __attribute__((f
 
 static void ui_redraw_now(App *a, void *ud);
 static void ui_budgets(Ui *ui, int64_t now_ms);
+static void ui_replay_sync(Ui *ui);
+static void ui_replay_timer(App *a, void *ud);
 
 /* Ask for a redraw soon (coalesced: at most one frame per UI_FRAME_MS). */
 static void ui_dirty(Ui *ui)
@@ -134,6 +143,10 @@ static void ui_redraw_now(App *a, void *ud)
 	if (w != ui->canvas->w || h != ui->canvas->h)
 		canvas_resize(ui->canvas, w, h);
 	ui->s.now_ms = app_now_ms();
+	if (ui->rp) {
+		ui_replay_sync(ui);
+		ui->s.now_ms = replay_pos_ms(ui->rp);
+	}
 	ui_budgets(ui, ui->s.now_ms);
 	const char *status = ui->s.status_msg;
 	bool status_err = ui->s.status_is_error;
@@ -1037,6 +1050,106 @@ static void act_redraw(Ui *ui)
 	ui_dirty(ui);
 }
 
+/* ---- replay ---- */
+
+/* After any replay_* call: the model pointer (a seek replaces it), the header's status and
+ * position. */
+static void ui_replay_sync(Ui *ui)
+{
+	ui->m = replay_model(ui->rp);
+	ui->s.replay_status = replay_status(ui->rp, ui->replay_line, sizeof(ui->replay_line),
+	                                    ui->canvas ? ui->canvas->ascii : false);
+	ui->s.replay_pos = replay_frac(ui->rp);
+	const char *e = replay_error(ui->rp);
+	if (e[0] && (ui->s.status_msg != ui->status || strncmp(ui->status, "replay: ", 8) != 0)) {
+		snprintf(ui->status, sizeof(ui->status), "replay: %s", e);
+		ui->s.status_msg = ui->status;
+		ui->s.status_is_error = true;
+	}
+}
+
+/* The playback clock: hand replay_advance the wall time since the last call; every frame
+ * while playing or seeking, a few times a second while the indexer runs, else once a second. */
+static void ui_replay_timer(App *a, void *ud)
+{
+	Ui *ui = ud;
+	ReplayStats st;
+	int64_t now = app_now_ms();
+	int64_t dt = ui->play_last_ms ? now - ui->play_last_ms : 0;
+
+	ui->play_last_ms = now;
+	unsigned dirty = replay_advance(ui->rp, dt);
+	replay_stats(ui->rp, &st);
+	bool busy = replay_playing(ui->rp) || replay_seeking(ui->rp);
+	if (dirty || busy || !st.done)
+		ui_dirty(ui);
+	app_timer_start(a, &ui->play, busy ? UI_FRAME_MS : st.done ? 1000 : 250, ui_replay_timer,
+	                ui);
+}
+
+/* Run a replay control and redraw (keys of SCOPE_REPLAY). */
+static void ui_replay_after(Ui *ui)
+{
+	ui->play_last_ms = app_now_ms();
+	ui_replay_sync(ui);
+	ui_dirty(ui);
+	/* A seek waiting for the indexer, or playing: keep the clock fast. */
+	app_timer_start(ui->app, &ui->play, UI_FRAME_MS, ui_replay_timer, ui);
+}
+
+/* Space: play or pause. */
+static void act_replay_play(Ui *ui)
+{
+	replay_play(ui->rp, !replay_playing(ui->rp));
+	ui_replay_after(ui);
+}
+
+/* < and >: one speed notch slower or faster. */
+static void ui_replay_speed(Ui *ui, int dir)
+{
+	replay_speed_step(ui->rp, dir);
+	ui_replay_after(ui);
+}
+
+/* Seek by ms from the current position. */
+static void ui_replay_seek_by(Ui *ui, int64_t ms)
+{
+	if (replay_seek_by(ui->rp, ms) < 0)
+		ui_status(ui, true, "replay: %s", replay_error(ui->rp));
+	ui_replay_after(ui);
+}
+
+/* Seek to an absolute position (recorded epoch ms). */
+static void ui_replay_seek(Ui *ui, int64_t pos)
+{
+	if (replay_seek(ui->rp, pos) < 0)
+		ui_status(ui, true, "replay: %s", replay_error(ui->rp));
+	ui_replay_after(ui);
+}
+
+/* ] and [: the next or previous failure, gap or command. */
+static void ui_replay_mark(Ui *ui, int dir)
+{
+	int64_t at = replay_next_mark(ui->rp, dir);
+	if (at < 0)
+		ui_status(ui, false, "replay: no %s failure, gap or command",
+		          dir > 0 ? "later" : "earlier");
+	else
+		ui_status(ui, false, "replay: jumped to the %s mark", dir > 0 ? "next" : "previous");
+	ui_replay_after(ui);
+}
+
+static void act_replay_slower(Ui *ui) { ui_replay_speed(ui, -1); }
+static void act_replay_faster(Ui *ui) { ui_replay_speed(ui, 1); }
+static void act_replay_back(Ui *ui) { ui_replay_seek_by(ui, -10000); }
+static void act_replay_fwd(Ui *ui) { ui_replay_seek_by(ui, 10000); }
+static void act_replay_back_min(Ui *ui) { ui_replay_seek_by(ui, -60000); }
+static void act_replay_fwd_min(Ui *ui) { ui_replay_seek_by(ui, 60000); }
+static void act_replay_start(Ui *ui) { ui_replay_seek(ui, replay_start_ms(ui->rp)); }
+static void act_replay_end(Ui *ui) { ui_replay_seek(ui, replay_end_ms(ui->rp)); }
+static void act_replay_next_mark(Ui *ui) { ui_replay_mark(ui, 1); }
+static void act_replay_prev_mark(Ui *ui) { ui_replay_mark(ui, -1); }
+
 /* A steering verb: checked for read-only and replay first. */
 static void ui_steer(Ui *ui, void (*fn)(Ui *ui))
 {
@@ -1079,6 +1192,12 @@ static const ActionFn ui_actions[ACT_COUNT] = {
 	[ACT_FOLLOW] = act_follow,       [ACT_LEVEL] = act_level,
 	[ACT_BY_MODEL] = act_by_model,   [ACT_REDRAW] = act_redraw,
 	[ACT_BUDGET_CANCEL] = act_budget_cancel,
+	[ACT_REPLAY_PLAY] = act_replay_play,     [ACT_REPLAY_SLOWER] = act_replay_slower,
+	[ACT_REPLAY_FASTER] = act_replay_faster, [ACT_REPLAY_BACK] = act_replay_back,
+	[ACT_REPLAY_FWD] = act_replay_fwd,       [ACT_REPLAY_BACK_MIN] = act_replay_back_min,
+	[ACT_REPLAY_FWD_MIN] = act_replay_fwd_min, [ACT_REPLAY_START] = act_replay_start,
+	[ACT_REPLAY_END] = act_replay_end,       [ACT_REPLAY_NEXT_MARK] = act_replay_next_mark,
+	[ACT_REPLAY_PREV_MARK] = act_replay_prev_mark,
 };
 
 /* A mouse event: tabs switch views, clicks select rows, the wheel scrolls. */
@@ -1331,6 +1450,113 @@ static Demo *ui_start_demo(char *url, size_t cap)
 	return demo;
 }
 
+/* Take over the terminal, run the loop until quit, restore the terminal. Returns the exit
+ * code (1 with a message printed when the screen cannot be set up). */
+static int ui_screen(Ui *ui)
+{
+	char err[256];
+	int w, h, rc;
+
+	if (crt_init(ui->o->no_color, err, sizeof(err)) != 0) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		return 1;
+	}
+	crt_set_theme(&ui->theme);
+	crt_size(&w, &h);
+	ui->canvas = canvas_new(w, h, ui->o->ascii || !crt_locale_utf8());
+	if (ui->canvas == NULL || app_adopt_stdin(ui->app) != 0) {
+		crt_done();
+		canvas_free(ui->canvas);
+		ui->canvas = NULL;
+		fprintf(stderr, "swarmtop: cannot set up the screen\n");
+		return 1;
+	}
+	app_catch_signals(ui->app);
+	if (ui->rp)
+		app_timer_start(ui->app, &ui->play, 0, ui_replay_timer, ui);
+	ui_dirty(ui);
+	rc = app_run(ui->app);
+	crt_done();
+	view_graph_release();
+	canvas_free(ui->canvas);
+	ui->canvas = NULL;
+	return rc;
+}
+
+/* `swarmtop replay [SESSION] [--db PATH] [--speed X] [--at TIME]`: the dashboard over a
+ * recorded session, with the same views, no connections and no steering. */
+int ui_replay_run(const CliOptions *o)
+{
+	Ui ui;
+	char err[512];
+	int rc;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.o = o;
+	if ((rc = ui_load_settings(&ui)) != 0)
+		goto out_settings;
+	rc = 1;
+	ui_state_init(&ui.s);
+	ui.s.prices = &ui.prices;
+	ui.s.replay = true;
+	ui.s.stuck_ms = ui.cfg.stuck_ms;
+	for (size_t i = 0; i < ui.cfg.nbudgets; i++)
+		budget_init(&ui.budgets[i], &ui.cfg.budgets[i]);
+	ui.s.budgets = ui.budgets;
+	ui.s.nbudgets = ui.cfg.nbudgets;
+	ui.s.status_msg = ui.status[0] ? ui.status : NULL;
+	ui.rp = replay_open(o->db, o->nargs > 0 ? o->args[0] : NULL, err, sizeof(err));
+	if (ui.rp == NULL) {
+		fprintf(stderr, "swarmtop: replay: %s\n", err);
+		goto out_settings;
+	}
+	if (o->speed && replay_set_speed(ui.rp, o->speed) < 0) {
+		fprintf(stderr, "swarmtop: replay: bad --speed '%s' (try 0.25, 1, 4x, 64 or max)\n",
+		        o->speed);
+		rc = 2;
+		goto out_replay;
+	}
+	if (o->at) {
+		int64_t at = replay_parse_at(ui.rp, o->at);
+		if (at < 0) {
+			fprintf(stderr, "swarmtop: replay: bad --at '%s' (try +90s, +5m, 25%% or "
+			        "HH:MM[:SS])\n", o->at);
+			rc = 2;
+			goto out_replay;
+		}
+		if (replay_seek(ui.rp, at) < 0) {
+			fprintf(stderr, "swarmtop: replay: %s\n", replay_error(ui.rp));
+			goto out_replay;
+		}
+	}
+	/* The loop watches no runtime: it gets an empty model of its own for its tick. */
+	ui.idle_model = model_new();
+	if (ui.idle_model == NULL) {
+		fprintf(stderr, "swarmtop: out of memory\n");
+		goto out_replay;
+	}
+	ui.app = app_new(o, ui.idle_model, NULL, APP_RESUME_LIVE, err, sizeof(err));
+	if (ui.app == NULL) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		goto out_model;
+	}
+	AppHooks hooks = { .ud = &ui, .tick = ui_on_tick, .input = ui_on_input };
+	app_set_hooks(ui.app, &hooks);
+	ui.m = replay_model(ui.rp);
+	replay_play(ui.rp, true);
+	rc = ui_screen(&ui);
+	app_free(ui.app);
+out_model:
+	model_free(ui.idle_model);
+out_replay:
+	replay_free(ui.rp);
+out_settings:
+	ui_state_free(&ui.s);
+	prices_free(&ui.prices);
+	config_free(&ui.cfg);
+	return rc;
+}
+
 /* The dashboard: connect, draw, handle keys until quit. Returns the exit code. */
 int ui_run(const CliOptions *o)
 {
@@ -1415,26 +1641,7 @@ int ui_run(const CliOptions *o)
 		if (ui.s.demo)
 			ui.m->runtimes[rt].demo = true;
 	}
-	if (crt_init(o->no_color, err, sizeof(err)) != 0) {
-		fprintf(stderr, "swarmtop: %s\n", err);
-		goto out_app;
-	}
-	crt_set_theme(&ui.theme);
-	int w, h;
-	crt_size(&w, &h);
-	ui.canvas = canvas_new(w, h, o->ascii || !crt_locale_utf8());
-	if (ui.canvas == NULL || app_adopt_stdin(ui.app) != 0) {
-		crt_done();
-		fprintf(stderr, "swarmtop: cannot set up the screen\n");
-		goto out_canvas;
-	}
-	app_catch_signals(ui.app);
-	ui_dirty(&ui);
-	rc = app_run(ui.app);
-	crt_done();
-	view_graph_release();
-out_canvas:
-	canvas_free(ui.canvas);
+	rc = ui_screen(&ui);
 out_app:
 	app_free(ui.app);
 out_model:
