@@ -8,10 +8,15 @@
  * validates and copies any table, so snapshot items go through exactly the
  * same validators as the single events.
  *
+ * Messages are parsed by the strict reader of json.h (flat nodes, no malloc
+ * per node; see docs/architecture.md for why not cJSON here). cJSON is still
+ * used by proto_sniff, which runs once per connection.
+ *
  * Pure: must not do I/O, read the clock, keep global state or sanitize text
  * (sanitizing happens where text meets a terminal). Every byte is hostile:
- * numbers are checked for integrality and range (never cJSON's valueint),
- * strings are truncated at UTF-8 boundaries to the spec's limits.
+ * numbers are checked for integrality and range, strings are truncated at
+ * UTF-8 boundaries to the spec's limits. A string holding \u0000 counts up to
+ * its first NUL (as it did when cJSON parsed messages).
  */
 #include "swarmtop/proto.h"
 
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "swarmtop/json.h"
 #include "swarmtop/sanitize.h"
 
 /* Enum fields are stored through an int. */
@@ -30,8 +36,8 @@ _Static_assert(sizeof(TaskStatus) == sizeof(int), "enum size");
 
 /* Utilization values up to this much above 1.0 are rounding noise: clamped to 1. */
 #define PROTO_UTIL_SLACK 1.05
-/* Integers must be strictly inside (-2^53, 2^53): every such value is exact in a double. */
-#define PROTO_INT_LIMIT 9007199254740992.0
+/* JSON nodes kept on the stack per message; bigger messages put theirs in the arena. */
+#define PROTO_SCRATCH_NODES 512
 
 typedef enum FieldKind {
 	F_ID,        /* string, 1..EVENT_ID_MAX bytes (truncated) */
@@ -89,6 +95,7 @@ typedef struct Where {
 } Where;
 
 typedef struct Ctx {
+	const Json *doc;
 	Arena *arena;
 	char *err;
 	const char *evname;
@@ -287,41 +294,60 @@ static const char *child_key(char *buf, size_t cap, const Where *w, const char *
 	return w->key[0] == '\0' ? key : path_join(buf, cap, w, key);
 }
 
-/* Copy at most 32 printable ASCII bytes of a hostile string for an error message. */
-static void printable_excerpt(const char *s, char *out, size_t cap)
+/* Copy at most 32 printable ASCII bytes of a hostile string (len bytes) for an error message. */
+static void printable_excerpt(const char *s, size_t len, char *out, size_t cap)
 {
 	size_t i = 0;
 
-	for (; *s != '\0' && i + 1 < cap && i < 32; s++)
-		out[i++] = (*s >= 0x20 && *s < 0x7f && *s != '"') ? *s : '?';
+	for (; i < len && i + 1 < cap && i < 32; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
 	out[i] = '\0';
 }
 
-/* Read an exact integer in (-2^53, 2^53) from a JSON number; false if not one. */
-static bool json_int(const cJSON *it, int64_t *out)
+/* Bytes of a JSON string up to its first NUL (a C string's view of it). */
+static size_t str_len(const JsonNode *it)
 {
-	double d;
+	const char *nul;
 
-	if (!cJSON_IsNumber(it))
+	if (!(it->flags & JSON_NUL))
+		return it->len;
+	nul = memchr(it->str, '\0', it->len);
+	return nul ? (size_t)(nul - it->str) : it->len;
+}
+
+/* Index of the len-byte name s in a name table, or -1. */
+static int name_lookup(const char *const *table, int count, const char *s, size_t len)
+{
+	for (int i = 0; i < count; i++)
+		if (table[i] != NULL && strlen(table[i]) == len && memcmp(table[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+/* True when a node is a string. */
+static bool is_str(const JsonNode *it)
+{
+	return it->type == JSON_STRING;
+}
+
+/* Read an exact integer in (-2^53, 2^53) from a JSON number; false if not one. */
+static bool json_int(const JsonNode *it, int64_t *out)
+{
+	/* json.c sets JSON_INT exactly when the value is integral and inside the range. */
+	if (it->type != JSON_NUMBER || !(it->flags & JSON_INT))
 		return false;
-	d = it->valuedouble;
-	/* NaN fails both comparisons; the range check makes the cast defined. */
-	if (!(d > -PROTO_INT_LIMIT && d < PROTO_INT_LIMIT))
-		return false;
-	if ((double)(int64_t)d != d)
-		return false;
-	*out = (int64_t)d;
+	*out = it->i;
 	return true;
 }
 
 /* Read a utilization: 0..1, values in (1, 1.05] clamped to 1; false otherwise. */
-static bool json_util(const cJSON *it, double *out)
+static bool json_util(const JsonNode *it, double *out)
 {
 	double d;
 
-	if (!cJSON_IsNumber(it))
+	if (it->type != JSON_NUMBER)
 		return false;
-	d = it->valuedouble;
+	d = it->num;
 	if (!(d >= 0.0 && d <= PROTO_UTIL_SLACK))
 		return false;
 	*out = d > 1.0 ? 1.0 : d;
@@ -343,10 +369,10 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 }
 
 /* Copy a JSON string into the arena, truncated to max bytes at a UTF-8 boundary. */
-static const char *copy_str(Ctx *c, const cJSON *it, size_t max)
+static const char *copy_str(Ctx *c, const JsonNode *it, size_t max)
 {
-	const char *s = it->valuestring;
-	size_t len = strlen(s);
+	const char *s = it->str;
+	size_t len = str_len(it);
 	char *p = arena_strndup(c->arena, s, utf8_cut(s, len, max));
 
 	if (p == NULL)
@@ -366,33 +392,30 @@ static void put_size(void *base, size_t off, size_t n)
 	memcpy((char *)base + off, &n, sizeof(n));
 }
 
-static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
+static bool decode_object(Ctx *c, const JsonNode *obj, const ObjSpec *spec, void *base,
                           const Where *w);
 
 /* The path of a list field, for its decoders' error messages. */
 #define LPATH() path_join(pbuf, sizeof(pbuf), w, f->key)
 
 /* Decode an array of identifiers (deps): items must be non-empty strings. */
-static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+static bool decode_idlist(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                           const Where *w)
 {
 	char pbuf[128];
-	int total = cJSON_GetArraySize(it);
-	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	size_t n = it->len;
 	const char **v;
-	const cJSON *e;
+	const JsonNode *e = json_first(c->doc, it);
 
 	if (f->max && n > f->max)
 		n = f->max;
 	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
 	if (v == NULL)
 		return fail(c, "out of memory");
-	cJSON_ArrayForEach(e, it) {
-		if (i == n)
-			break;
-		if (!cJSON_IsString(e) || e->valuestring == NULL || e->valuestring[0] == '\0')
+	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e)) {
+		if (!is_str(e) || str_len(e) == 0)
 			return fail(c, "'%s[%zu]' must be a non-empty string", LPATH(), i);
-		if ((v[i++] = copy_str(c, e, EVENT_ID_MAX)) == NULL)
+		if ((v[i] = copy_str(c, e, EVENT_ID_MAX)) == NULL)
 			return false;
 	}
 	put_ptr(base, f->off, v);
@@ -401,62 +424,54 @@ static bool decode_idlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *bas
 }
 
 /* Decode the capabilities array into a CAP_BIT mask; unknown names are ignored. */
-static bool decode_caps(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+static bool decode_caps(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                         const Where *w)
 {
 	char pbuf[128];
 	unsigned mask = 0;
-	size_t i = 0;
-	const cJSON *e;
+	const JsonNode *e = json_first(c->doc, it);
 
-	cJSON_ArrayForEach(e, it) {
-		if (!cJSON_IsString(e) || e->valuestring == NULL)
+	for (size_t i = 0; i < it->len; i++, e = json_after(c->doc, e)) {
+		if (!is_str(e))
 			return fail(c, "'%s[%zu]' must be a string", LPATH(), i);
-		int a = event_name_lookup(command_action_names, ACTION_COUNT, e->valuestring);
+		int a = name_lookup(command_action_names, ACTION_COUNT, e->str, str_len(e));
 		if (a >= 0)
 			mask |= CAP_BIT(a);
-		i++;
 	}
 	memcpy((char *)base + f->off, &mask, sizeof(mask));
 	return true;
 }
 
 /* Decode an array of utilizations (threads.cores). */
-static bool decode_utillist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+static bool decode_utillist(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                             const Where *w)
 {
 	char pbuf[128];
-	int total = cJSON_GetArraySize(it);
-	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	size_t n = it->len;
 	double *v;
-	const cJSON *e;
+	const JsonNode *e = json_first(c->doc, it);
 
 	if (f->max && n > f->max)
 		n = f->max;
 	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
 	if (v == NULL)
 		return fail(c, "out of memory");
-	cJSON_ArrayForEach(e, it) {
-		if (i == n)
-			break;
+	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e))
 		if (!json_util(e, &v[i]))
 			return fail(c, "'%s[%zu]' must be a number in 0..1", LPATH(), i);
-		i++;
-	}
 	put_ptr(base, f->off, v);
 	put_size(base, f->count_off, n);
 	return true;
 }
 
 /* Decode an array of objects, each through the element's own table. */
-static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+static bool decode_objlist(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                            const Where *w)
 {
-	int total = cJSON_GetArraySize(it);
-	size_t n = (size_t)(total > 0 ? total : 0), i = 0;
+	size_t n = it->len;
 	char *v, kbuf[128];
 	const char *lkey = child_key(kbuf, sizeof(kbuf), w, f->key);
-	const cJSON *e;
+	const JsonNode *e = json_first(c->doc, it);
 
 	if (f->max && n > f->max)
 		n = f->max;
@@ -466,15 +481,12 @@ static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *ba
 	if (v == NULL)
 		return fail(c, "out of memory");
 	memset(v, 0, (n ? n : 1) * f->elem_size);
-	cJSON_ArrayForEach(e, it) {
-		if (i == n)
-			break;
+	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e)) {
 		Where ew = { .key = lkey, .idx = i, .indexed = true };
-		if (!cJSON_IsObject(e))
+		if (e->type != JSON_OBJECT)
 			return fail(c, "'%s[%zu]' must be an object", lkey, i);
 		if (!decode_object(c, e, f->sub, v + i * f->elem_size, &ew))
 			return false;
-		i++;
 	}
 	put_ptr(base, f->off, v);
 	put_size(base, f->count_off, n);
@@ -482,7 +494,7 @@ static bool decode_objlist(Ctx *c, const cJSON *it, const FieldSpec *f, void *ba
 }
 
 /* Validate one present, non-null field and store it; false (err set) when invalid. */
-static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base,
+static bool decode_field(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                          const Where *w)
 {
 	char *dst = (char *)base + f->off;
@@ -496,11 +508,11 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 	case F_ID:
 	case F_NAME:
 	case F_TEXT: {
-		if (!cJSON_IsString(it) || it->valuestring == NULL)
+		if (!is_str(it))
 			return fail(c, "'%s' must be a string", PATH());
-		if (f->kind == F_ID && f->required && it->valuestring[0] == '\0')
+		if (f->kind == F_ID && f->required && str_len(it) == 0)
 			return fail(c, "'%s' must not be empty", PATH());
-		if (it->valuestring[0] == '\0' && f->kind == F_ID) {
+		if (f->kind == F_ID && str_len(it) == 0) {
 			put_ptr(base, f->off, NULL);   /* optional id "": same as null */
 			return true;
 		}
@@ -516,14 +528,14 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 		memcpy(dst, &iv, sizeof(iv));
 		return true;
 	case F_BOOL:
-		if (!cJSON_IsBool(it))
+		if (it->type != JSON_TRUE && it->type != JSON_FALSE)
 			return fail(c, "'%s' must be true or false", PATH());
-		*(bool *)dst = cJSON_IsTrue(it);
+		*(bool *)dst = it->type == JSON_TRUE;
 		return true;
 	case F_MONEY:
-		if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0.0 && it->valuedouble < 1e15))
+		if (it->type != JSON_NUMBER || !(it->num >= 0.0 && it->num < 1e15))
 			return fail(c, "'%s' must be a non-negative number", PATH());
-		dv = it->valuedouble;
+		dv = it->num;
 		memcpy(dst, &dv, sizeof(dv));
 		return true;
 	case F_UTIL:
@@ -533,18 +545,18 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 		return true;
 	case F_ENUM: {
 		char ex[40];
-		if (!cJSON_IsString(it) || it->valuestring == NULL)
+		if (!is_str(it))
 			return fail(c, "'%s' must be a string", PATH());
-		int v = event_name_lookup(f->names, f->nnames, it->valuestring);
+		int v = name_lookup(f->names, f->nnames, it->str, str_len(it));
 		if (v < 0) {
-			printable_excerpt(it->valuestring, ex, sizeof(ex));
+			printable_excerpt(it->str, str_len(it), ex, sizeof(ex));
 			return fail(c, "'%s' has unknown value \"%s\"", PATH(), ex);
 		}
 		memcpy(dst, &v, sizeof(v));
 		return true;
 	}
 	case F_OBJECT:
-		if (!cJSON_IsObject(it))
+		if (it->type != JSON_OBJECT)
 			return fail(c, "'%s' must be an object", PATH());
 		{
 			Where sub = { .key = child_key(pbuf, sizeof(pbuf), w, f->key) };
@@ -554,7 +566,7 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 	case F_CAPS:
 	case F_UTILLIST:
 	case F_OBJLIST:
-		if (!cJSON_IsArray(it))
+		if (it->type != JSON_ARRAY)
 			return fail(c, "'%s' must be an array", PATH());
 		if (f->kind == F_IDLIST)
 			return decode_idlist(c, it, f, base, w);
@@ -570,24 +582,27 @@ static bool decode_field(Ctx *c, const cJSON *it, const FieldSpec *f, void *base
 #undef PATH
 }
 
+/* True when member ch's key is the NUL-terminated name k. */
+static bool key_is(const JsonNode *ch, const char *k)
+{
+	return ch->keylen > 0 && ch->key[0] == k[0] && strlen(k) == ch->keylen &&
+	       memcmp(ch->key, k, ch->keylen) == 0;
+}
+
 /* Walk a field table over one JSON object, storing into base. */
-static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *base,
+static bool decode_object(Ctx *c, const JsonNode *obj, const ObjSpec *spec, void *base,
                           const Where *w)
 {
 	unsigned has = 0;
 	char path[128];
-	const cJSON *vals[PROTO_MAX_FIELDS] = { 0 };
-	const cJSON *ch;
+	const JsonNode *vals[PROTO_MAX_FIELDS] = { 0 };
+	const JsonNode *ch = json_first(c->doc, obj);
 
 	/* One pass over the object's members (first of duplicate keys wins), then the
 	 * table in order, so errors come in table order and lookups stay linear. */
-	cJSON_ArrayForEach(ch, obj) {
-		const char *k = ch->string;
-		if (k == NULL)
-			continue;
+	for (uint32_t m = 0; m < obj->len; m++, ch = json_after(c->doc, ch)) {
 		for (size_t i = 0; i < spec->nfields; i++) {
-			const char *fk = spec->fields[i].key;
-			if (fk[0] == k[0] && strcmp(fk, k) == 0) {
+			if (key_is(ch, spec->fields[i].key)) {
 				if (vals[i] == NULL)
 					vals[i] = ch;
 				break;
@@ -596,9 +611,9 @@ static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *b
 	}
 	for (size_t i = 0; i < spec->nfields; i++) {
 		const FieldSpec *f = &spec->fields[i];
-		const cJSON *it = vals[i];
+		const JsonNode *it = vals[i];
 
-		if (it == NULL || cJSON_IsNull(it)) {
+		if (it == NULL || it->type == JSON_NULL) {
 			if (f->required) {
 				path_join(path, sizeof(path), w, f->key);
 				return fail(c, "'%s' is missing", path);
@@ -624,24 +639,22 @@ static bool decode_object(Ctx *c, const cJSON *obj, const ObjSpec *spec, void *b
 
 /* The envelope members of a message (first occurrence of each), found in one pass. */
 typedef struct Envelope {
-	const cJSON *type, *seq, *ts;
+	const JsonNode *type, *seq, *ts;
 } Envelope;
 
 /* Find type, seq and ts among the top-level members. */
-static void find_envelope(const cJSON *root, Envelope *env)
+static void find_envelope(const Json *doc, const JsonNode *root, Envelope *env)
 {
-	const cJSON *ch;
+	const JsonNode *ch = json_first(doc, root);
 
 	memset(env, 0, sizeof(*env));
-	cJSON_ArrayForEach(ch, root) {
-		const char *k = ch->string;
-		if (k == NULL)
-			continue;
-		if (k[0] == 't' && k[1] == 'y' && strcmp(k, "type") == 0 && env->type == NULL)
+	for (uint32_t m = 0; m < root->len; m++, ch = json_after(doc, ch)) {
+		const char *k = ch->key;
+		if (ch->keylen == 4 && memcmp(k, "type", 4) == 0 && env->type == NULL)
 			env->type = ch;
-		else if (k[0] == 's' && strcmp(k, "seq") == 0 && env->seq == NULL)
+		else if (ch->keylen == 3 && memcmp(k, "seq", 3) == 0 && env->seq == NULL)
 			env->seq = ch;
-		else if (k[0] == 't' && k[1] == 's' && k[2] == '\0' && env->ts == NULL)
+		else if (ch->keylen == 2 && memcmp(k, "ts", 2) == 0 && env->ts == NULL)
 			env->ts = ch;
 	}
 }
@@ -649,10 +662,10 @@ static void find_envelope(const cJSON *root, Envelope *env)
 /* Decode the envelope (seq, ts) of a non-hello event; lenient for unknown types. */
 static bool decode_envelope(Ctx *c, const Envelope *env, Event *ev, bool strict)
 {
-	const cJSON *seq = env->seq, *ts = env->ts;
+	const JsonNode *seq = env->seq, *ts = env->ts;
 	int64_t v;
 
-	if (seq == NULL || cJSON_IsNull(seq)) {
+	if (seq == NULL || seq->type == JSON_NULL) {
 		if (strict)
 			return fail(c, "'seq' is missing");
 	} else if (!json_int(seq, &v) || v < 1) {
@@ -661,7 +674,7 @@ static bool decode_envelope(Ctx *c, const Envelope *env, Event *ev, bool strict)
 	} else {
 		ev->seq = v;
 	}
-	if (ts == NULL || cJSON_IsNull(ts)) {
+	if (ts == NULL || ts->type == JSON_NULL) {
 		if (strict)
 			return fail(c, "'ts' is missing");
 	} else if (!json_int(ts, &v) || v < 0) {
@@ -673,14 +686,6 @@ static bool decode_envelope(Ctx *c, const Envelope *env, Event *ev, bool strict)
 	return true;
 }
 
-/* Skip JSON whitespace from p up to end. */
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
 static const Where root_where = { .key = "" };
 
 /* Decode one complete message of len bytes into ev, allocating from a. */
@@ -688,11 +693,11 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 {
 	char local_err[PROTO_ERR_MAX];
 	Ctx c = { .arena = a, .err = err ? err : local_err, .evname = "message" };
-	const char *end = NULL;
-	cJSON *root;
+	JsonNode scratch[PROTO_SCRATCH_NODES];
+	Json doc;
+	const JsonNode *root;
 	Envelope env;
-	const cJSON *type;
-	ProtoResult rc = PROTO_REJECT;
+	const JsonNode *type;
 	int t;
 
 	memset(ev, 0, sizeof(*ev));
@@ -701,65 +706,61 @@ ProtoResult proto_decode(const char *buf, size_t len, Event *ev, Arena *a, char 
 		fail(&c, "empty message");
 		return PROTO_REJECT;
 	}
-	root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
-	if (root == NULL) {
-		size_t at = 0;
-		if (end != NULL && end >= buf && end <= buf + len)
-			at = (size_t)(end - buf);
-		fail(&c, "invalid JSON at byte %zu", at);
+	if (!json_parse_with(&doc, buf, len, a, scratch, PROTO_SCRATCH_NODES)) {
+		if (doc.err == JSON_E_TRAILING)
+			fail(&c, "trailing data after the JSON value at byte %zu", doc.err_at);
+		else if (doc.err == JSON_E_NOMEM)
+			fail(&c, "out of memory");
+		else
+			fail(&c, "invalid JSON at byte %zu: %s", doc.err_at, json_error_str(doc.err));
 		return PROTO_REJECT;
 	}
-	if (end == NULL || skip_ws(end, buf + len) != buf + len) {
-		fail(&c, "trailing data after the JSON value at byte %zu",
-		     end ? (size_t)(end - buf) : len);
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
+	c.doc = &doc;
+	root = &doc.nodes[0];
+	if (root->type != JSON_OBJECT) {
 		fail(&c, "not a JSON object");
-		goto out;
+		return PROTO_REJECT;
 	}
-	find_envelope(root, &env);
+	find_envelope(&doc, root, &env);
 	type = env.type;
-	if (type == NULL || cJSON_IsNull(type)) {
+	if (type == NULL || type->type == JSON_NULL) {
 		fail(&c, "'type' is missing");
-		goto out;
+		return PROTO_REJECT;
 	}
-	if (!cJSON_IsString(type) || type->valuestring == NULL || type->valuestring[0] == '\0') {
+	if (!is_str(type) || str_len(type) == 0) {
 		fail(&c, "'type' must be a non-empty string");
-		goto out;
+		return PROTO_REJECT;
 	}
-	t = event_name_lookup(event_type_names, EV_UNKNOWN, type->valuestring);
+	t = name_lookup(event_type_names, EV_UNKNOWN, type->str, str_len(type));
 	if (t < 0) {
 		/* Unknown type: skipped and counted by the caller; seq kept for gap tracking. */
 		ev->type = EV_UNKNOWN;
 		ev->type_name = copy_str(&c, type, EVENT_ID_MAX);
 		if (ev->type_name != NULL && decode_envelope(&c, &env, ev, false))
-			rc = PROTO_OK;
-		goto out;
+			return PROTO_OK;
+		goto reject;
 	}
 	ev->type = (EventType)t;
 	ev->type_name = event_type_names[t];
 	c.evname = event_type_names[t];
 	if (t != EV_HELLO && !decode_envelope(&c, &env, ev, true))
-		goto out;
+		goto reject;
 	if (!decode_object(&c, root, &event_specs[t], &ev->u, &root_where))
-		goto out;
+		goto reject;
 	if (t == EV_HELLO) {
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "proto");
-		if (p == NULL || cJSON_IsNull(p))
+		const JsonNode *p = json_get(&doc, root, "proto", 5);
+		if (p == NULL || p->type == JSON_NULL)
 			ev->u.hello.proto = PROTO_VERSION;
 		if (ev->u.hello.proto != PROTO_VERSION) {
 			fail(&c, "'proto' is %lld but this client speaks %d",
 			     (long long)ev->u.hello.proto, PROTO_VERSION);
-			goto out;
+			goto reject;
 		}
 	}
-	rc = PROTO_OK;
-out:
-	cJSON_Delete(root);
-	if (rc != PROTO_OK)
-		memset(ev, 0, sizeof(*ev));
-	return rc;
+	return PROTO_OK;
+reject:
+	memset(ev, 0, sizeof(*ev));
+	return PROTO_REJECT;
 }
 
 /* Guess the dialect from a connection's first message: UPPER_SNAKE type -> AG-UI. */
