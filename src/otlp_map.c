@@ -24,6 +24,7 @@
 
 #define OTLP_CHAIN_MAX 64          /* ancestors walked to find an agent */
 #define OTLP_UNRESOLVED_MAX 4096   /* spans waiting for an ancestor, re-linked later */
+#define OTLP_USAGE_WAIT_MS 30000   /* usage waits this long for its agent, then is counted */
 
 typedef enum OtlpOp {
 	OP_OTHER,      /* not GenAI (or an unknown operation): a transparent link */
@@ -57,6 +58,10 @@ typedef struct OtlpSpan {
 	char *shown_agent;   /* the agent its task was last shown under */
 	char *shown_parent;  /* the parent task last shown (NULL: none) */
 	bool unresolved;     /* an ancestor is still missing */
+	bool usage_pending;  /* its usage waits for the agent (counted once placed) */
+	int64_t pend_ms;     /* since when */
+	int64_t tok[5];      /* input, output, cache read, cache write, reasoning */
+	char *provider, *model;
 } OtlpSpan;
 
 struct OtlpState {
@@ -310,6 +315,8 @@ static void spans_clear(OtlpState *s)
 		free(s->spans[i].agent);
 		free(s->spans[i].shown_agent);
 		free(s->spans[i].shown_parent);
+		free(s->spans[i].provider);
+		free(s->spans[i].model);
 	}
 	s->nspans = 0;
 	s->nunresolved = 0;
@@ -353,6 +360,8 @@ OtlpState *otlp_clone(const OtlpState *s)
 		c->spans[i].agent = xdup(s->spans[i].agent);
 		c->spans[i].shown_agent = xdup(s->spans[i].shown_agent);
 		c->spans[i].shown_parent = xdup(s->spans[i].shown_parent);
+		c->spans[i].provider = xdup(s->spans[i].provider);
+		c->spans[i].model = xdup(s->spans[i].model);
 		c->nspans++;
 		strmap_put(&c->by_id, c->spans[i].id, 16, (int)i);
 	}
@@ -502,11 +511,22 @@ static OtlpSpan *span_add(OtlpState *s, const char *id, const char *parent, Otlp
 	return sp;
 }
 
+static void usage_emit(OtlpState *s, OtlpSpan *sp, Arena *a);
+
+/* An agent span's agent: gen_ai.agent.id, else gen_ai.agent.name, else the span id. */
+static void agent_of(OtlpSpan *rec, const cJSON *at)
+{
+	char b[32];
+	const char *aid = attr_str(at, "gen_ai.agent.id", b, sizeof(b));
+	const char *aname = attr_str(at, "gen_ai.agent.name", NULL, 0);
+	set_str(&rec->agent, aid ? aid : aname ? aname : rec->id);
+}
+
 /* Map one valid span. */
-static void map_span(OtlpState *s, const cJSON *sp, Arena *a, const char *scope_name)
+static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 {
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(sp, "attributes");
-	char b1[32], b2[32];
+	char b1[32];
 	const char *opname = attr_str(at, "gen_ai.operation.name", NULL, 0);
 	int oi = op_index(opname);
 	OtlpOp op = oi >= 0 ? otlp_ops[oi].op : OP_OTHER;
@@ -536,9 +556,8 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a, const char *scope_
 	if (provider == NULL)
 		provider = attr_str(at, "gen_ai.system", NULL, 0);
 	if (op == OP_AGENT || op == OP_CREATE) {
-		const char *aid = attr_str(at, "gen_ai.agent.id", b2, sizeof(b2));
 		const char *aname = attr_str(at, "gen_ai.agent.name", NULL, 0);
-		set_str(&rec->agent, aid ? aid : aname ? aname : id);
+		agent_of(rec, at);
 		Event *ev = interop_push(&s->out, EV_AGENT);
 		if (ev) {
 			EvAgent *g = &ev->u.agent;
@@ -598,32 +617,30 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a, const char *scope_
 		t->input = interop_str(a, in, EVENT_TEXT_MAX);
 		t->has |= HAS_INPUT;
 	}
-	(void)scope_name;
 	if (op != OP_LLM)
 		goto linked;
 	int64_t itok = attr_count(at, "gen_ai.usage.input_tokens");
 	int64_t otok = attr_count(at, "gen_ai.usage.output_tokens");
 	if (itok < 0 && otok < 0)
 		goto linked;
-	Event *ev = interop_push(&s->out, EV_USAGE);
-	if (ev) {
-		EvUsage *u = &ev->u.usage;
-		u->agent = interop_str(a, rec->shown_agent, EVENT_ID_MAX);
-		u->task = interop_str(a, rec->id, EVENT_ID_MAX);
-		u->provider = interop_str(a, provider, EVENT_NAME_MAX);
-		u->model = interop_str(a, model, EVENT_NAME_MAX);
-		u->input_tokens = itok > 0 ? itok : 0;
-		u->output_tokens = otok > 0 ? otok : 0;
-		int64_t cr = attr_count(at, "gen_ai.usage.cache_read.input_tokens");
-		int64_t cw = attr_count(at, "gen_ai.usage.cache_creation.input_tokens");
-		int64_t rs = attr_count(at, "gen_ai.usage.reasoning.output_tokens");
-		/* parts of input / output, never additions */
-		u->cache_read_tokens = cr > 0 ? (cr < u->input_tokens ? cr : u->input_tokens) : 0;
-		u->cache_write_tokens = cw > 0 ? cw : 0;
-		if (u->cache_read_tokens + u->cache_write_tokens > u->input_tokens)
-			u->cache_write_tokens = u->input_tokens - u->cache_read_tokens;
-		u->reasoning_tokens = rs > 0 ? (rs < u->output_tokens ? rs : u->output_tokens) : 0;
-	}
+	int64_t *k = rec->tok;
+	k[0] = itok > 0 ? itok : 0;
+	k[1] = otok > 0 ? otok : 0;
+	int64_t cr = attr_count(at, "gen_ai.usage.cache_read.input_tokens");
+	int64_t cw = attr_count(at, "gen_ai.usage.cache_creation.input_tokens");
+	int64_t rs = attr_count(at, "gen_ai.usage.reasoning.output_tokens");
+	/* parts of input / output, never additions */
+	k[2] = cr > 0 ? (cr < k[0] ? cr : k[0]) : 0;
+	k[3] = cw > 0 ? cw : 0;
+	if (k[2] + k[3] > k[0])
+		k[3] = k[0] - k[2];
+	k[4] = rs > 0 ? (rs < k[1] ? rs : k[1]) : 0;
+	set_str(&rec->provider, provider);
+	set_str(&rec->model, model);
+	rec->usage_pending = true;
+	rec->pend_ms = s->now_ms;
+	if (!rec->unresolved)
+		usage_emit(s, rec, a);
 linked:
 	if (rec->unresolved && s->nunresolved < OTLP_UNRESOLVED_MAX) {
 		if (s->unresolved == NULL)
@@ -631,6 +648,25 @@ linked:
 		if (s->unresolved)
 			s->unresolved[s->nunresolved++] = (int)(rec - s->spans);
 	}
+}
+
+/* Count a span's usage (once) under the agent it is shown under now. */
+static void usage_emit(OtlpState *s, OtlpSpan *sp, Arena *a)
+{
+	Event *ev = interop_push(&s->out, EV_USAGE);
+	if (ev == NULL)
+		return;
+	EvUsage *u = &ev->u.usage;
+	u->agent = interop_str(a, sp->shown_agent, EVENT_ID_MAX);
+	u->task = interop_str(a, sp->id, EVENT_ID_MAX);
+	u->provider = interop_str(a, sp->provider, EVENT_NAME_MAX);
+	u->model = interop_str(a, sp->model, EVENT_NAME_MAX);
+	u->input_tokens = sp->tok[0];
+	u->output_tokens = sp->tok[1];
+	u->cache_read_tokens = sp->tok[2];
+	u->cache_write_tokens = sp->tok[3];
+	u->reasoning_tokens = sp->tok[4];
+	sp->usage_pending = false;
 }
 
 /* Re-link the spans that were waiting for an ancestor; forget the settled ones. */
@@ -644,6 +680,9 @@ static void relink_waiting(OtlpState *s, Arena *a)
 		OtlpSpan *sp = &s->spans[k];
 		s->out.ts = s->now_ms;
 		relink(s, sp, a, false);
+		if (sp->usage_pending &&
+		    (!sp->unresolved || s->now_ms - sp->pend_ms >= OTLP_USAGE_WAIT_MS))
+			usage_emit(s, sp, a);
 		if (sp->unresolved)
 			s->unresolved[keep++] = k;
 	}
@@ -680,14 +719,33 @@ int otlp_map(OtlpState *s, const char *json, size_t len, Arena *a, const Event *
 			s->hello_done = true;
 		}
 	}
-	cJSON_ArrayForEach(rs, rss) {
-		const cJSON *ss;
-		cJSON_ArrayForEach(ss, cJSON_GetObjectItemCaseSensitive(rs, "scopeSpans")) {
-			const char *scope = jstr(cJSON_GetObjectItemCaseSensitive(ss, "scope"), "name");
-			const cJSON *sp;
-			cJSON_ArrayForEach(sp, cJSON_GetObjectItemCaseSensitive(ss, "spans"))
-				if (span_invalid(sp) == NULL)
-					map_span(s, sp, a, scope);
+	/* three passes: every span of the request is known before any is placed, and agents
+	 * exist before what they did is counted, so the order inside a request never matters */
+	for (int pass = 0; pass < 3; pass++) {
+		cJSON_ArrayForEach(rs, rss) {
+			const cJSON *ss;
+			cJSON_ArrayForEach(ss, cJSON_GetObjectItemCaseSensitive(rs, "scopeSpans")) {
+				const cJSON *sp;
+				cJSON_ArrayForEach(sp, cJSON_GetObjectItemCaseSensitive(ss, "spans")) {
+					if (span_invalid(sp) != NULL)
+						continue;
+					const cJSON *at = cJSON_GetObjectItemCaseSensitive(sp, "attributes");
+					int oi = op_index(attr_str(at, "gen_ai.operation.name", NULL, 0));
+					OtlpOp op = oi >= 0 ? otlp_ops[oi].op : OP_OTHER;
+					bool agentish = op == OP_AGENT || op == OP_CREATE;
+					if (pass > 0) {
+						if (agentish == (pass == 1))
+							map_span(s, sp, a);
+						continue;
+					}
+					OtlpSpan *rec = span_add(s, jstr(sp, "spanId"),
+					                         jstr(sp, "parentSpanId"), op);
+					if (rec == NULL)
+						s->out.oom = true;
+					else if (op == OP_AGENT || op == OP_CREATE)
+						agent_of(rec, at);
+				}
+			}
 		}
 	}
 	relink_waiting(s, a);
