@@ -83,8 +83,9 @@ test: deps build/asan/swarmtop $(addprefix build/asan/tests/,$(UNIT_NAMES))
 unit: $(addprefix build/asan/tests/,$(UNIT_NAMES))
 	@SWARMTOP=$(CURDIR)/build/asan/swarmtop BUILD=$(CURDIR)/build/asan ONLY=unit sh tests/run.sh
 
+# bench/run.sh builds the bench programs itself (one failing to build marks its row).
 bench: deps build/release/swarmtop
-	@sh bench/run.sh
+	@MAKE="$(MAKE)" sh bench/run.sh
 
 fuzz: deps
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),600)
@@ -161,4 +162,16 @@ $(addprefix build/asan/tests/,$(filter-out $(IO_TESTS),$(UNIT_NAMES))): build/as
 $(addprefix build/asan/tests/,$(IO_TESTS)): build/asan/tests/%: build/asan/tests/%.o build/asan/libswarmtop_io.a build/asan/libswarmtop_pure.a
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
 
--include $(wildcard build/*/*.d build/*/tests/*.d)
+# ---- benchmarks (make bench): bench/bench_*.c, release flags, linked like the program ----
+build/release/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(PKG_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+build/release/libswarmtop_io.a: $(patsubst src/%.c,build/release/%.o,$(filter-out src/main.c,$(IO_SRCS)))
+	@rm -f $@
+	ar rcs $@ $^
+
+build/release/bench/%: build/release/bench/%.o build/release/libswarmtop_io.a build/release/libswarmtop_pure.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+-include $(wildcard build/*/*.d build/*/tests/*.d build/release/bench/*.d)
