@@ -78,10 +78,10 @@ run: all
 	./build/release/swarmtop $(ARGS)
 
 test: deps build/asan/swarmtop $(addprefix build/asan/tests/,$(UNIT_NAMES))
-	@SWARMTOP=$(CURDIR)/build/asan/swarmtop BUILD=$(CURDIR)/build/asan sh tests/run.sh
+	@SWARMTOP=$(CURDIR)/build/asan/swarmtop BUILD=$(CURDIR)/build/asan bash tests/run.sh
 
 unit: $(addprefix build/asan/tests/,$(UNIT_NAMES))
-	@SWARMTOP=$(CURDIR)/build/asan/swarmtop BUILD=$(CURDIR)/build/asan ONLY=unit sh tests/run.sh
+	@SWARMTOP=$(CURDIR)/build/asan/swarmtop BUILD=$(CURDIR)/build/asan ONLY=unit bash tests/run.sh
 
 # bench/run.sh builds the bench programs itself (one failing to build marks its row).
 bench: deps build/release/swarmtop
