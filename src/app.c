@@ -10,6 +10,7 @@
  * Must not: draw, parse JSON, or print anything (front ends do, via hooks).
  */
 #include "swarmtop/app.h"
+#include "swarmtop/otlp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,8 @@ struct App {
 	char pending[APP_PENDING_MAX][64];
 	size_t npending;
 	char who[160];
+	/* OpenTelemetry listener (--otlp), or NULL */
+	OtlpServer *otlp;
 };
 
 static volatile sig_atomic_t app_sig_fd = -1;
@@ -341,7 +344,22 @@ App *app_new(const CliOptions *o, Model *m, Store *st, AppResume resume, char *e
 		return NULL;
 	}
 	app_timer_start(a, &a->tick, APP_TICK_MS, app_tick_cb, NULL);
+	if (o->otlp && app_listen_otlp(a, o->otlp, o->otlp_token, err, cap) < 0) {
+		app_free(a);
+		return NULL;
+	}
 	return a;
+}
+
+/* Listen for OTLP/HTTP JSON spans on hostport (see app.h). */
+int app_listen_otlp(App *a, const char *hostport, const char *token, char *err, size_t cap)
+{
+	if (a->otlp) {
+		snprintf(err, cap, "already listening for OTLP on port %d", otlp_port(a->otlp));
+		return -1;
+	}
+	a->otlp = otlp_listen(a, hostport, token, err, cap);
+	return a->otlp ? otlp_port(a->otlp) : -1;
 }
 
 /* Install the front end's hooks. */
@@ -496,6 +514,7 @@ void app_free(App *a)
 		app_sig_fd = -1;
 	}
 	lws_context_destroy(a->ctx);
+	otlp_close(a->otlp);
 	if (a->stdin_saved)
 		fcntl(0, F_SETFL, a->stdin_flags);
 	if (a->sigpipe[1] >= 0)
@@ -713,6 +732,54 @@ void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len,
 	}
 	if (a->hooks.event)
 		a->hooks.event(a->hooks.ud, conn_runtime(c), ev, raw, len, dup, dirty);
+}
+
+/* Events mapped from AG-UI / OTLP for runtime rt: stored once, raw; each to the hooks. */
+void app_on_foreign(App *a, int rt, const char *url, const char *runtime_id,
+                    const char *instance, const char *type, int64_t seq, int64_t ts,
+                    const char *raw, size_t len, const Event *evs, size_t n, unsigned dirty,
+                    int64_t now_ms)
+{
+	a->stats.events += n;
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i].type != EV_HELLO)
+			continue;
+		if (a->st) {
+			StoreRuntime r = {
+			        .session = a->session,
+			        .url = url,
+			        .runtime_id = runtime_id,
+			        .instance = instance,
+			        .name = evs[i].u.hello.name,
+			        .seen_ms = now_ms,
+			};
+			if (store_runtime_seen(a->st, &r) < 0)
+				a->stats.store_errors++;
+		}
+		if (a->hooks.hello)
+			a->hooks.hello(a->hooks.ud, rt, &evs[i].u.hello);
+	}
+	if (a->st && a->resume == APP_RESUME_STORED) {
+		StoreEventRow row = {
+		        .session = a->session,
+		        .runtime_id = runtime_id,
+		        .instance = instance,
+		        .seq = seq,
+		        .ts = ts,
+		        .recv_ms = now_ms,
+		        .type = type,
+		        .raw = raw,
+		        .raw_len = len,
+		};
+		int r = store_append(a->st, &row);
+		if (r < 0)
+			a->stats.store_errors++;
+		else if (r != STORE_DUP)
+			a->stats.stored++;
+		app_commit_soon(a);
+	}
+	for (size_t i = 0; i < n && a->hooks.event; i++)
+		a->hooks.event(a->hooks.ud, rt, &evs[i], raw, len, false, i + 1 == n ? dirty : 0);
 }
 
 /* A rejected message. */

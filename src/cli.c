@@ -32,7 +32,7 @@ const CliCommand cli_commands[CLI_CMD_COUNT] = {
         [CMD_DEMO] = {"demo", "[--port N] [--agents N] [--rate EV_PER_S] [--seed N]",
                       "run the demo runtime alone (a real WebSocket server)"},
         [CMD_RECORD] =
-                {"record", "[OPTIONS] URL...",
+                {"record", "[OPTIONS] URL... (or --otlp HOST:PORT)",
                  "headless: connect, persist everything, status line on stderr; stop on Ctrl-C"},
         [CMD_TAIL] = {"tail", "[--json] URL...",
                       "headless: one sanitized line per event (--json: the message as received)"},
@@ -119,6 +119,21 @@ static const CliOption cli_options[] = {
          .cmds = LIVE_CMDS,
          SPECIAL(SPECIAL_MAX_MESSAGE),
          .help = "largest message accepted (default 1M; suffix K or M; at least 1M)"},
+        {.name = "--otlp",
+         .arg = "HOST:PORT",
+         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD),
+         STR(otlp),
+         .help = "also receive OpenTelemetry GenAI spans (POST /v1/traces, OTLP/HTTP JSON)"},
+        {.name = "--otlp-token",
+         .arg = "T",
+         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD),
+         STR(otlp_token),
+         .help = "--otlp: require this bearer token from exporters (401 otherwise)"},
+        {.name = "--protocol",
+         .arg = "NAME",
+         .cmds = LIVE_CMDS,
+         STR(protocol),
+         .help = "what the URLs speak: v1 (default: recognised from the first message) or agui"},
         {.name = "--json",
          .cmds = BIT(CMD_TAIL),
          FLAG(json),
@@ -440,7 +455,13 @@ int cli_parse(int argc, char **argv, CliOptions *o, int *exit_code)
 	}
 	if (o->cmd == CMD_DEMO)
 		return 0;
+	if (o->protocol && strcmp(o->protocol, "v1") != 0 && strcmp(o->protocol, "agui") != 0) {
+		cli_error("--protocol %.40s: expected v1 or agui", o->protocol);
+		return -1;
+	}
 	int mn = cli_positional[o->cmd].min, mx = cli_positional[o->cmd].max;
+	if (o->cmd == CMD_RECORD && o->otlp)
+		mn = 0; /* record --otlp HOST:PORT needs no URL */
 	if (o->nargs < mn || (mx >= 0 && o->nargs > mx)) {
 		cli_error("'%s' takes %s (usage: swarmtop%s%s %s)",
 		          cli_commands[o->cmd].name ? cli_commands[o->cmd].name : "swarmtop",

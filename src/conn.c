@@ -19,8 +19,10 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "swarmtop/agui.h"
 #include "swarmtop/app.h"
 #include "swarmtop/arena.h"
+#include "swarmtop/interop.h"
 #include "swarmtop/proto.h"
 
 #define CONN_REASON_MAX   256
@@ -63,6 +65,7 @@ struct Conn {
 	char instance[EVENT_ID_MAX + 1];
 	int64_t last_seq;
 	int64_t agui_seq;
+	AguiState *agui_state; /* the AG-UI mapper of the current connection, or NULL */
 	unsigned caps;
 	/* outgoing commands */
 	ConnMsg queue[CONN_QUEUE_MAX];
@@ -327,6 +330,7 @@ void conn_free(Conn *c)
 	conn_queue_clear(c);
 	free(c->buf);
 	arena_free(&c->arena);
+	agui_free(c->agui_state);
 	free(c->url);
 	free(c);
 }
@@ -542,6 +546,57 @@ static void conn_hello(Conn *c, const Event *ev, const char *raw, size_t len, in
 	app_on_event(c->app, c, ev, raw, len, false, dirty, now);
 }
 
+/* This connection speaks AG-UI: a fresh instance (its stream cannot resume) and mapper.
+ * The runtime id is the URL's host:port/path. 0, or -1 when out of memory. */
+static int conn_agui_begin(Conn *c, int64_t now)
+{
+	uint32_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd = (uint32_t)now;
+	snprintf(c->runtime_id, sizeof(c->runtime_id), "%.60s:%d%.60s", c->u.host, c->u.port,
+	         c->u.path);
+	snprintf(c->instance, sizeof(c->instance), "agui-%lld-%08x", (long long)now, rnd);
+	c->have_instance = true;
+	agui_free(c->agui_state);
+	c->agui_state = agui_new(c->runtime_id, c->instance);
+	if (!c->agui_state) {
+		conn_fail(c, CONN_PROTOCOL_ERROR, "out of memory");
+		return -1;
+	}
+	c->agui = true;
+	c->agui_seq = 0;
+	c->attempt = 0;
+	Model *m = app_model(c->app);
+	m->runtimes[c->rt].read_only = true;
+	m->runtimes[c->rt].dialect = DIALECT_AGUI;
+	conn_set_state(c, CONN_CONNECTED, "AG-UI: read-only, no resume", 0);
+	return 0;
+}
+
+/* One AG-UI message: mapped to events (agui.c), applied, stored raw once as "agui". */
+static void conn_agui(Conn *c, const char *buf, size_t len, int64_t now)
+{
+	App *a = c->app;
+	Model *m = app_model(a);
+	const Event *evs;
+	char err[PROTO_ERR_MAX];
+	arena_reset(&c->arena);
+	agui_set_now(c->agui_state, now);
+	int n = agui_map(c->agui_state, buf, len, &c->arena, &evs, err);
+	if (n < 0) {
+		c->st.rejects++;
+		model_reject(m, c->rt, err, now);
+		app_on_reject(a, c, err, buf, len);
+		return;
+	}
+	unsigned dirty = 0;
+	for (int i = 0; i < n; i++)
+		dirty |= model_apply(m, c->rt, &evs[i], now, NULL);
+	c->st.events += (uint64_t)n;
+	app_on_foreign(a, c->rt, c->url, c->runtime_id, c->instance, INTEROP_TYPE_AGUI,
+	               ++c->agui_seq, now, buf, len, evs, (size_t)n, dirty, now);
+}
+
 /* One complete text message: decode, check seq, apply, hand to the app. */
 static void conn_message(Conn *c, char *buf, size_t len)
 {
@@ -549,15 +604,13 @@ static void conn_message(Conn *c, char *buf, size_t len)
 	Model *m = app_model(a);
 	int64_t now = app_now_ms();
 	c->st.messages++;
-	if (!c->hello_seen && !c->agui && proto_sniff(buf, len) == DIALECT_AGUI) {
-		c->agui = true;
-		c->attempt = 0;
-		if (!c->have_instance) {
-			snprintf(c->runtime_id, sizeof(c->runtime_id), "%.120s", c->url);
-			snprintf(c->instance, sizeof(c->instance), "agui-%lld", (long long)now);
-			c->have_instance = true;
-		}
-		conn_set_state(c, CONN_CONNECTED, NULL, 0);
+	bool force = app_options(a)->protocol && !strcmp(app_options(a)->protocol, "agui");
+	if (!c->hello_seen && !c->agui && (force || proto_sniff(buf, len) == DIALECT_AGUI) &&
+	    conn_agui_begin(c, now) < 0)
+		return;
+	if (c->agui) {
+		conn_agui(c, buf, len, now);
+		return;
 	}
 	arena_reset(&c->arena);
 	Event ev;

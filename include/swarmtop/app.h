@@ -144,6 +144,19 @@ void app_on_hello(App *a, Conn *c, const EvHello *h);
 void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len, bool dup,
                   unsigned dirty, int64_t now_ms);
 
+/* Events mapped from a foreign protocol (AG-UI, OTLP) for runtime rt, already applied to
+ * the model: the raw message is stored once as a row (runtime_id, instance, type, seq, ts);
+ * a hello among evs records the runtime (url); each event goes to the front end's hook. */
+void app_on_foreign(App *a, int rt, const char *url, const char *runtime_id,
+                    const char *instance, const char *type, int64_t seq, int64_t ts,
+                    const char *raw, size_t len, const Event *evs, size_t n, unsigned dirty,
+                    int64_t now_ms);
+
+/* Listen for OpenTelemetry spans (POST /v1/traces, OTLP/HTTP JSON) on "HOST:PORT" in this
+ * loop (app_new does it for --otlp); token (may be NULL) is the bearer token required.
+ * Returns the port bound, or -1 with err set. */
+int app_listen_otlp(App *a, const char *hostport, const char *token, char *err, size_t cap);
+
 /* A rejected message. */
 void app_on_reject(App *a, Conn *c, const char *reason, const char *raw, size_t len);
 

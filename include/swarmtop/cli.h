@@ -60,6 +60,8 @@ typedef struct CliOptions {
 	/* demo: its own argv, handed through untouched */
 	int sub_argc;
 	char **sub_argv;
+	/* interop: --otlp HOST:PORT, --otlp-token T, --protocol v1|agui */
+	const char *otlp, *otlp_token, *protocol;
 } CliOptions;
 
 /* One subcommand (its entry point is in main.c's dispatch table, indexed by CliCmd). */

@@ -28,6 +28,7 @@ typedef enum ProtoResult {
 typedef enum ProtoDialect {
 	DIALECT_V1,
 	DIALECT_AGUI,
+	DIALECT_OTLP,    /* OpenTelemetry spans received over OTLP/HTTP (otlp.c), not a WebSocket */
 	DIALECT_COUNT
 } ProtoDialect;
 
