@@ -528,11 +528,8 @@ static void conn_hello(Conn *c, const Event *ev, const char *raw, size_t len, in
 		c->last_seq = since;
 		/* The model starts from what we already hold (stored by an earlier run, or
 		 * skipped on purpose for live-only loops): without this it would announce the
-		 * seqs 1..since as lost. model.h has no setter yet; this is the one field
-		 * written outside model.c, and only forward. */
-		if (c->rt >= 0 && (size_t)c->rt < m->nruntimes &&
-		    m->runtimes[c->rt].last_seq < since)
-			m->runtimes[c->rt].last_seq = since;
+		 * seqs 1..since as lost. */
+		model_resume_from(m, c->rt, since);
 	}
 	c->hello_seen = true;
 	c->caps = h->capabilities;

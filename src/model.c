@@ -1329,6 +1329,13 @@ unsigned model_reject(Model *m, int rt, const char *reason, int64_t now_ms)
 	return DIRTY_RUNTIMES | DIRTY_HEADER | DIRTY_LINES;
 }
 
+/* The client subscribed from seq since: move last_seq forward (never back). */
+void model_resume_from(Model *m, int rt, int64_t since)
+{
+	if (rt >= 0 && (size_t)rt < m->nruntimes && m->runtimes[rt].last_seq < since)
+		m->runtimes[rt].last_seq = since;
+}
+
 /* Set a runtime's connection state (reason may be NULL; retry_at_ms for reconnecting). */
 unsigned model_set_conn(Model *m, int rt, ConnState st, const char *reason,
                         int64_t retry_at_ms, int64_t now_ms)

@@ -247,6 +247,10 @@ unsigned model_reject(Model *m, int rt, const char *reason, int64_t now_ms);
 unsigned model_set_conn(Model *m, int rt, ConnState st, const char *reason,
                         int64_t retry_at_ms, int64_t now_ms);
 
+/* The client subscribed from seq since (it already holds 1..since, e.g. stored by an
+ * earlier run): move last_seq forward so those seqs are not announced as lost. */
+void model_resume_from(Model *m, int rt, int64_t since);
+
 /* Append one of swarmtop's own notices to the line ring. */
 unsigned model_note(Model *m, int rt, LogLevel level, const char *text, int64_t now_ms);
 
