@@ -1441,6 +1441,9 @@ static Demo *ui_start_demo(char *url, size_t cap)
 	demo_options_init(&d);
 	d.port = 0;
 	d.quiet = true;
+	/* The embedding program owns lws logging: nothing on the screen's stderr (app_new
+	 * applies SWARMTOP_LWS_DEBUG later). */
+	lws_set_log_level(0, NULL);
 	Demo *demo = demo_start(&d, &port, err, sizeof(err));
 	if (demo == NULL) {
 		fprintf(stderr, "swarmtop: cannot start the demo runtime: %s\n", err);

@@ -2,16 +2,23 @@
 # after lib.sh: a private tmux server per test, the demo runtime on a free port,
 # polling the screen with a deadline (never fixed sleeps), and key presses.
 command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed"; exit 77; }
-TMUXS=swarmtop-test-$$
+# One tmux server per session started (kill-server returns before the old server is gone:
+# a new session on the same socket could land on the dying server).
+UI_NS=0
+TMUXS=swarmtop-test-$$-0
 UI_ERR=$T/ui.err
 mkdir -p "$XDG_STATE_HOME" "$XDG_CONFIG_HOME/swarmtop"
 
 # tmux on this test's own server.
 tm() { tmux -L "$TMUXS" "$@"; }
 
-# Kill the tmux server, then what lib.sh tracks.
+# Kill every tmux server of this test, then what lib.sh tracks.
 ui_cleanup() {
-	tm kill-server 2>/dev/null
+	i=0
+	while [ $i -le $UI_NS ]; do
+		tmux -L "swarmtop-test-$$-$i" kill-server 2>/dev/null
+		i=$((i + 1))
+	done
 	cleanup
 }
 trap ui_cleanup EXIT INT TERM
@@ -32,6 +39,8 @@ ui_start() {
 	stty -a
 	exec sleep 600
 	EOF
+	UI_NS=$((UI_NS + 1))
+	TMUXS=swarmtop-test-$$-$UI_NS
 	tm new-session -d -s ui -x "$w" -y "$h" "sh $T/pane.sh"
 }
 
