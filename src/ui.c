@@ -40,6 +40,7 @@
 
 #define UI_FRAME_MS 33          /* at most ~30 frames per second */
 #define UI_STATUS_MAX 512
+#define UI_MARKS_MAX 512        /* replay marks on the position bar (merged beyond) */
 
 typedef enum PromptKind {
 	PK_COMMAND,     /* : */
@@ -93,6 +94,8 @@ typedef struct Ui {
 	AppTimer play;             /* drives replay_advance */
 	int64_t play_last_ms;
 	char replay_line[160];     /* the header's replay status */
+	double mark_pos[UI_MARKS_MAX];
+	int mark_kind[UI_MARKS_MAX];
 	char budget_line[UI_STATUS_MAX]; /* the countdown, shown over the status line */
 	int exit_code;
 } Ui;
@@ -1052,6 +1055,8 @@ static void act_redraw(Ui *ui)
 
 /* ---- replay ---- */
 
+_Static_assert((int)UI_MARK_COUNT == (int)MARK_KIND_COUNT, "UiMarkKind follows ReplayMark");
+
 /* After any replay_* call: the model pointer (a seek replaces it), the header's status and
  * position. */
 static void ui_replay_sync(Ui *ui)
@@ -1060,6 +1065,9 @@ static void ui_replay_sync(Ui *ui)
 	ui->s.replay_status = replay_status(ui->rp, ui->replay_line, sizeof(ui->replay_line),
 	                                    ui->canvas ? ui->canvas->ascii : false);
 	ui->s.replay_pos = replay_frac(ui->rp);
+	ui->s.nmarks = replay_marks(ui->rp, ui->mark_pos, ui->mark_kind, UI_MARKS_MAX);
+	ui->s.mark_pos = ui->mark_pos;
+	ui->s.mark_kind = ui->mark_kind;
 	const char *e = replay_error(ui->rp);
 	if (e[0] && (ui->s.status_msg != ui->status || strncmp(ui->status, "replay: ", 8) != 0)) {
 		snprintf(ui->status, sizeof(ui->status), "replay: %s", e);

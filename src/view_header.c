@@ -275,8 +275,25 @@ static void draw_replay_bar(const UiState *ui, Rect r, Canvas *c)
 		uint32_t cp = c->ascii ? (i < at ? '=' : '-') : canvas_glyph(c, GLYPH_HLINE);
 		canvas_set(c, x + i, r.y, cp, i < at ? EL_REPLAY : EL_DIM);
 	}
+	/* Marks: failures, gaps and operator commands where they happened. */
+	static const struct {
+		char ascii;
+		uint32_t uni;
+		Element el;
+	} looks[UI_MARK_COUNT] = {
+		[UI_MARK_FAILURE] = {'x', 0x2717, EL_STATUS_FAILED},
+		[UI_MARK_GAP] = {':', 0x2506, EL_CONN_WARN},
+		[UI_MARK_COMMAND] = {'*', 0x25C6, EL_ROLE_OPERATOR},
+	};
+	for (size_t i = 0; i < ui->nmarks && ui->mark_pos && ui->mark_kind; i++) {
+		int k = ui->mark_kind[i];
+		double f = ui->mark_pos[i];
+		if (k < 0 || k >= UI_MARK_COUNT || !(f >= 0.0 && f <= 1.0))
+			continue;
+		canvas_set(c, x + (int)(f * (bw - 1) + 0.5), r.y,
+		           c->ascii ? (uint32_t)looks[k].ascii : looks[k].uni, looks[k].el);
+	}
 	canvas_set(c, x + at, r.y, c->ascii ? '|' : canvas_glyph(c, GLYPH_BULLET), EL_REPLAY);
-	/* hook: marks for failures and commands (issue 6) go here */
 }
 
 /* Draw the header band; returns rows used. */

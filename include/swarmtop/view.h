@@ -48,6 +48,14 @@ typedef enum AgentColumn {
 
 #define UI_FILTER_MAX 128
 
+/* Kinds of replay marks on the header's position bar (the order of replay.h's ReplayMark). */
+typedef enum UiMarkKind {
+	UI_MARK_FAILURE,
+	UI_MARK_GAP,
+	UI_MARK_COMMAND,
+	UI_MARK_COUNT
+} UiMarkKind;
+
 typedef struct UiState {
 	int64_t now_ms;            /* the time to draw at (wall clock live, position in replay) */
 	ViewId view;
@@ -88,6 +96,9 @@ typedef struct UiState {
 	bool replay;
 	const char *replay_status; /* e.g. "REPLAY 12:03:44 ▶ 4x", NULL when live */
 	double replay_pos;         /* 0..1 position for the bar */
+	const double *mark_pos;    /* replay marks on the bar: 0..1 positions ... */
+	const int *mark_kind;      /* ... and UiMarkKind of each */
+	size_t nmarks;
 	const char *status_msg;    /* bottom status line, NULL none */
 	bool status_is_error;
 	/* budgets (issue 5): evaluated by the caller, drawn by the Agents and Tokens views */

@@ -1,5 +1,5 @@
 # `swarmtop replay` in tmux over a session recorded from the demo: the header's
-# REPLAY position bar, pause (Space), speed (< >), seek (g, arrows, G), jump to a
+# REPLAY position bar (with a failure mark), pause (Space), speed (< >), seek (g, arrows, G), jump to a
 # failure (]) and see it in the Log view, steering refused, q restores the
 # terminal; bad --speed / --at are usage errors, --at 50% starts midway.
 . "$(dirname "$0")/../lib.sh"
@@ -40,6 +40,8 @@ check $? -eq 1 "exit code of a missing database"
 ui_start 120 40 -- replay --db "$DB" --speed 1
 wait_for 'REPLAY +[0-9:]+ ▶ 1x'
 wait_for 'Swarmtop demo service +replay'
+# The position bar carries the failure's mark once indexed.
+wait_for 'REPLAY +[0-9:]+ . [0-9.]+x [0-9]+% .*✗'
 keys ' '
 wait_for 'REPLAY +[0-9:]+ ⏸ 1x'
 keys '>' '>'
