@@ -121,12 +121,12 @@ static const CliOption cli_options[] = {
          .help = "largest message accepted (default 1M; suffix K or M; at least 1M)"},
         {.name = "--otlp",
          .arg = "HOST:PORT",
-         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD),
+         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD) | BIT(CMD_TAIL),
          STR(otlp),
          .help = "also receive OpenTelemetry GenAI spans (POST /v1/traces, OTLP/HTTP JSON)"},
         {.name = "--otlp-token",
          .arg = "T",
-         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD),
+         .cmds = BIT(CMD_DASHBOARD) | BIT(CMD_RECORD) | BIT(CMD_TAIL),
          STR(otlp_token),
          .help = "--otlp: require this bearer token from exporters (401 otherwise)"},
         {.name = "--protocol",
@@ -460,8 +460,8 @@ int cli_parse(int argc, char **argv, CliOptions *o, int *exit_code)
 		return -1;
 	}
 	int mn = cli_positional[o->cmd].min, mx = cli_positional[o->cmd].max;
-	if (o->cmd == CMD_RECORD && o->otlp)
-		mn = 0; /* record --otlp HOST:PORT needs no URL */
+	if ((o->cmd == CMD_RECORD || o->cmd == CMD_TAIL) && o->otlp)
+		mn = 0; /* record/tail --otlp HOST:PORT need no URL */
 	if (o->nargs < mn || (mx >= 0 && o->nargs > mx)) {
 		cli_error("'%s' takes %s (usage: swarmtop%s%s %s)",
 		          cli_commands[o->cmd].name ? cli_commands[o->cmd].name : "swarmtop",

@@ -1,10 +1,12 @@
 /*
  * otlp.c: the OTLP/HTTP listener (I/O edge). Owns a second vhost on the app's
- * libwebsockets context that answers POST /v1/traces with JSON bodies the way
+ * libwebsockets context (raw sockets: lws 4.1's HTTP server does not deliver the
+ * chunked bodies exporters send, so the framing is otlp_http.c's) that answers
+ * POST /v1/traces with JSON bodies the way
  * the OTLP specification asks: 200 with partialSuccess counts, 400 with a
  * message for a malformed body, 415 for protobuf (saying to set http/json), 413
  * above OTLP_MAX_BODY, 401 without the bearer token when one is required, 404 /
- * 405 for other paths and methods. Each accepted request is cut per service
+ * 405 for other paths and methods (errors close the connection; 200 keeps it). Each accepted request is cut per service
  * (otlp_split), each part folded through that service's OtlpState into the
  * model (one read-only runtime per service.name) and stored once, raw, as a row
  * of type "otlp" (app_on_foreign). The mapping itself is in otlp_map.c (pure).
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "swarmtop/app.h"
 #include "swarmtop/interop.h"
@@ -22,6 +25,7 @@
 
 #define OTLP_RESP_MAX 512
 #define OTLP_SERVICES_MAX 256
+#define OTLP_DRAIN_MAX (64LL << 20)  /* a refused body up to this size is read, then answered */
 
 /* One service seen by this listener: a runtime of the model. */
 typedef struct OtlpService {
@@ -43,26 +47,47 @@ struct OtlpServer {
 	Arena arena;
 };
 
-/* One HTTP request. */
-typedef struct OtlpReq {
-	char *body;
+/* One client connection (a raw socket: the HTTP framing is ours, see otlp_http.c). */
+typedef struct OtlpConn {
+	char *buf;         /* bytes received and not yet consumed */
 	size_t len, cap;
-	int status;        /* decided early (non-zero) or after the body */
-	bool early;        /* answer without reading a body, then close */
-	bool skip_body;    /* the body is read and dropped */
+	int status;        /* answer waiting to be written (0: none) */
+	bool close_after;  /* close once it is written */
 	char resp[OTLP_RESP_MAX];
-} OtlpReq;
+	size_t resp_len;
+	long long discard; /* bytes of a refused body still to be read and dropped */
+} OtlpConn;
 
-/* Set the answer: status and a JSON body (a google.rpc.Status for errors). */
-static void req_answer(OtlpReq *r, int status, const char *msg)
+/* Short reason phrases of the statuses used. */
+static const struct {
+	int code;
+	const char *text;
+} otlp_reasons[] = {
+	{ 200, "OK" },          { 400, "Bad Request" },        { 401, "Unauthorized" },
+	{ 404, "Not Found" },   { 405, "Method Not Allowed" }, { 413, "Payload Too Large" },
+	{ 415, "Unsupported Media Type" },
+};
+
+/* Queue the answer: status and a JSON body (a google.rpc.Status for errors). */
+static void conn_answer(OtlpConn *c, int status, const char *msg, bool close_after)
 {
-	r->status = status;
-	if (status == 200) {
-		snprintf(r->resp, sizeof(r->resp), "%s", msg);
-		return;
-	}
-	/* msg comes from our own tables and the mapper's reasons: no quotes to escape */
-	snprintf(r->resp, sizeof(r->resp), "{\"code\":3,\"message\":\"%s\"}", msg);
+	char body[OTLP_RESP_MAX / 2];
+	const char *reason = "Error";
+	for (size_t i = 0; i < sizeof(otlp_reasons) / sizeof(otlp_reasons[0]); i++)
+		if (otlp_reasons[i].code == status)
+			reason = otlp_reasons[i].text;
+	/* msg comes from our own tables and the mapper's reasons: no double quotes */
+	if (status == 200)
+		snprintf(body, sizeof(body), "%s", msg);
+	else
+		snprintf(body, sizeof(body), "{\"code\":3,\"message\":\"%s\"}", msg);
+	int n = snprintf(c->resp, sizeof(c->resp),
+	                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	                 "Content-Length: %zu\r\nConnection: %s\r\n\r\n%s",
+	                 status, reason, strlen(body), close_after ? "close" : "keep-alive", body);
+	c->resp_len = n > 0 && (size_t)n < sizeof(c->resp) ? (size_t)n : 0;
+	c->status = status;
+	c->close_after = close_after;
 }
 
 /* The service slot of name, created (with its runtime) when new; NULL when full. */
@@ -90,18 +115,18 @@ static OtlpService *otlp_service(OtlpServer *o, const char *name, int64_t now)
 	return s;
 }
 
-/* Fold an accepted body into the model and the store; sets the answer. */
-static void otlp_body(OtlpServer *o, OtlpReq *r)
+/* Fold an accepted body into the model and the store; queues the answer. */
+static void otlp_body(OtlpServer *o, OtlpConn *c, const char *body, size_t len, bool keep)
 {
 	OtlpPart *parts;
-	OtlpCounts c;
+	OtlpCounts k;
 	char err[PROTO_ERR_MAX];
 	int64_t now = app_now_ms();
 	Model *m = app_model(o->app);
 	arena_reset(&o->arena);
-	int np = otlp_split(r->body, r->len, &o->arena, &parts, &c, err);
+	int np = otlp_split(body, len, &o->arena, &parts, &k, err);
 	if (np < 0) {
-		req_answer(r, 400, err);
+		conn_answer(c, 400, err, !keep);
 		return;
 	}
 	for (int p = 0; p < np; p++) {
@@ -115,9 +140,9 @@ static void otlp_body(OtlpServer *o, OtlpReq *r)
 			snprintf(err, sizeof(err), "more than %d services", OTLP_SERVICES_MAX);
 		}
 		if (n < 0) {
-			if (!c.rejected)
-				snprintf(c.message, sizeof(c.message), "%s", err);
-			c.rejected += parts[p].spans;
+			if (!k.rejected)
+				snprintf(k.message, sizeof(k.message), "%s", err);
+			k.rejected += parts[p].spans;
 			continue;
 		}
 		unsigned dirty = 0;
@@ -126,154 +151,196 @@ static void otlp_body(OtlpServer *o, OtlpReq *r)
 		app_on_foreign(o->app, s->rt, o->url, s->name, o->instance, INTEROP_TYPE_OTLP,
 		               ++s->seq, now, parts[p].body, parts[p].len, evs, (size_t)n, dirty, now);
 	}
-	char ok[OTLP_RESP_MAX];
-	if (c.rejected)
+	char ok[OTLP_RESP_MAX / 2];
+	if (k.rejected)
 		snprintf(ok, sizeof(ok),
 		         "{\"partialSuccess\":{\"rejectedSpans\":%zu,\"errorMessage\":\"%s\"}}",
-		         c.rejected, c.message);
+		         k.rejected, k.message);
 	else
 		snprintf(ok, sizeof(ok), "{\"partialSuccess\":{}}");
-	req_answer(r, 200, ok);
+	conn_answer(c, 200, ok, !keep);
 }
 
-/* Decide what a new request gets before its body (path, method, token, type, size). */
-static void otlp_request(OtlpServer *o, struct lws *wsi, OtlpReq *r, const char *path)
+/* What a request will get whatever its body: 0 (go on), or an error status with msg. */
+static int otlp_check(OtlpServer *o, const OtlpHttp *h, char *msg, size_t cap)
 {
-	char hdr[512];
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0) {
-		req_answer(r, 405, "use POST /v1/traces");
-		r->early = true;
-		return;
+	if (strcmp(h->method, "POST") != 0) {
+		snprintf(msg, cap, "use POST /v1/traces");
+		return 405;
 	}
 	if (o->token) {
 		char want[600];
 		snprintf(want, sizeof(want), "Bearer %s", o->token);
-		if (lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
-		    strcmp(hdr, want) != 0) {
-			req_answer(r, 401, "a bearer token is required (Authorization: Bearer ...)");
-			r->skip_body = true;
-			return;
+		if (strcmp(h->auth, want) != 0) {
+			snprintf(msg, cap, "a bearer token is required (Authorization: Bearer ...)");
+			return 401;
 		}
 	}
-	if (strcmp(path, "/v1/traces") != 0) {
-		req_answer(r, 404, "only /v1/traces is served (traces over OTLP/HTTP JSON)");
-		r->skip_body = true;
-		return;
+	if (strcmp(h->path, "/v1/traces") != 0) {
+		snprintf(msg, cap, "only /v1/traces is served (traces over OTLP/HTTP JSON)");
+		return 404;
 	}
-	if (lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
-	    strstr(hdr, "protobuf")) {
-		req_answer(r, 415, "protobuf bodies are not supported: set "
+	if (strstr(h->content_type, "protobuf")) {
+		snprintf(msg, cap, "protobuf bodies are not supported: set "
 		                   "OTEL_EXPORTER_OTLP_PROTOCOL=http/json");
-		r->skip_body = true;
-		return;
+		return 415;
 	}
-	if (lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-	    strtoull(hdr, NULL, 10) > OTLP_MAX_BODY) {
-		char msg[96];
-		snprintf(msg, sizeof(msg), "body larger than %u bytes", OTLP_MAX_BODY);
-		req_answer(r, 413, msg);
-		r->early = true;
+	if (h->encoding[0] && strcasecmp(h->encoding, "identity") != 0) {
+		snprintf(msg, cap, "compressed bodies are not supported: set "
+		                   "OTEL_EXPORTER_OTLP_COMPRESSION=none");
+		return 415;
 	}
+	if (h->content_length > (long long)OTLP_MAX_BODY) {
+		snprintf(msg, cap, "body larger than %u bytes", OTLP_MAX_BODY);
+		return 413;
+	}
+	return 0;
 }
 
-/* Keep (or drop) a piece of the body. */
-static void otlp_chunk(OtlpReq *r, const char *in, size_t len)
+/* Handle what has arrived: one request at a time (its answer is written first). Errors
+ * are answered once the body is read (so the client reads the answer, not a reset), and
+ * close the connection; a body declared too large is read and dropped (up to
+ * OTLP_DRAIN_MAX) before the 413. */
+static void otlp_parse_conn(OtlpServer *o, OtlpConn *c)
 {
-	if (r->status)
+	if (c->status || c->len == 0)
 		return;
-	if (r->len + len > OTLP_MAX_BODY) {
-		char msg[96];
-		snprintf(msg, sizeof(msg), "body larger than %u bytes", OTLP_MAX_BODY);
-		req_answer(r, 413, msg);
-		free(r->body);
-		r->body = NULL;
-		r->len = r->cap = 0;
+	OtlpHttp h;
+	char msg[160];
+	int r = otlp_http_head(c->buf, c->len, &h);
+	if (r < 0) {
+		conn_answer(c, 400, "malformed HTTP request", true);
 		return;
 	}
-	if (r->len + len + 1 > r->cap) {
-		size_t nc = r->cap ? r->cap : 65536;
-		while (nc < r->len + len + 1)
-			nc *= 2;
-		char *nb = realloc(r->body, nc);
-		if (!nb) {
-			req_answer(r, 413, "out of memory for the body");
+	if (r == 0)
+		return;
+	int pre = otlp_check(o, &h, msg, sizeof(msg));
+	char *body = c->buf + h.head_len;
+	size_t avail = c->len - h.head_len, blen = 0, used = 0;
+	if (pre == 413 && !h.chunked) {
+		conn_answer(c, 413, msg, true);
+		c->discard = h.content_length - (long long)avail;
+		c->len = 0;
+		if (h.content_length > OTLP_DRAIN_MAX)
+			c->discard = 0;   /* not worth reading: answer and close now */
+		return;
+	}
+	if (h.chunked) {
+		r = otlp_http_chunked(body, avail, OTLP_MAX_BODY, &blen, &used);
+		if (r < 0) {
+			snprintf(msg, sizeof(msg), "body larger than %u bytes", OTLP_MAX_BODY);
+			conn_answer(c, r == -2 ? 413 : 400, r == -2 ? msg : "malformed chunked body",
+			            true);
 			return;
 		}
-		r->body = nb;
-		r->cap = nc;
+		if (r == 0)
+			return;
+	} else if (h.content_length > 0) {
+		if (avail < (size_t)h.content_length)
+			return;
+		blen = used = (size_t)h.content_length;
 	}
-	memcpy(r->body + r->len, in, len);
-	r->len += len;
-	r->body[r->len] = '\0';
+	if (pre) {
+		conn_answer(c, pre, msg, true);
+		return;
+	}
+	char save = body[blen];
+	body[blen] = '\0';
+	otlp_body(o, c, body, blen, h.keep_alive);
+	body[blen] = save;
+	size_t consumed = h.head_len + used;
+	memmove(c->buf, c->buf + consumed, c->len - consumed);
+	c->len -= consumed;
 }
 
-/* Write the answer; -1 closes the connection. */
-static int otlp_write(struct lws *wsi, OtlpReq *r)
+/* Keep received bytes (bounded: one head and one body at most). -1: too much. */
+static int otlp_take(OtlpConn *c, const char *in, size_t len)
 {
-	unsigned char buf[LWS_PRE + 1024 + OTLP_RESP_MAX];
-	unsigned char *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof(buf) - 1];
-	size_t n = strlen(r->resp);
-	if (lws_add_http_common_headers(wsi, (unsigned)r->status, "application/json", n, &p,
-	                                end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
+	size_t limit = OTLP_HTTP_HEAD_MAX + OTLP_MAX_BODY + OTLP_MAX_BODY / 8 + 64;
+	if (c->len + len > limit)
 		return -1;
-	memcpy(start, r->resp, n);
-	if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) != (int)n)
-		return -1;
-	free(r->body);
-	r->body = NULL;
-	if (r->early)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (c->len + len + 1 > c->cap) {
+		size_t nc = c->cap ? c->cap : 65536;
+		while (nc < c->len + len + 1)
+			nc *= 2;
+		char *nb = realloc(c->buf, nc);
+		if (!nb)
+			return -1;
+		c->buf = nb;
+		c->cap = nc;
+	}
+	memcpy(c->buf + c->len, in, len);
+	c->len += len;
+	c->buf[c->len] = '\0';
+	return 0;
 }
 
-/* The vhost's HTTP callback. */
+/* Write the queued answer; -1 closes the connection. */
+static int otlp_write(OtlpServer *o, struct lws *wsi, OtlpConn *c)
+{
+	unsigned char out[LWS_PRE + OTLP_RESP_MAX];
+	if (!c->status || c->discard > 0)
+		return 0;
+	memcpy(out + LWS_PRE, c->resp, c->resp_len);
+	if (lws_write(wsi, out + LWS_PRE, c->resp_len, LWS_WRITE_RAW) != (int)c->resp_len ||
+	    c->close_after)
+		return -1;
+	c->status = 0;
+	otlp_parse_conn(o, c);   /* a pipelined request may be waiting */
+	if (c->status)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* The listener's raw-socket callback. */
 static int otlp_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                          void *in, size_t len)
 {
-	OtlpReq *r = user;
+	OtlpConn *c = user;
 	struct lws_vhost *vh = lws_get_vhost(wsi);
 	OtlpServer *o = vh ? lws_vhost_user(vh) : NULL;
 	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		if (!o || !r)
+	case LWS_CALLBACK_RAW_ADOPT:
+		if (c)
+			memset(c, 0, sizeof(*c));
+		return 0;
+	case LWS_CALLBACK_RAW_RX:
+		if (!o || !c)
 			return -1;
-		memset(r, 0, sizeof(*r));
-		otlp_request(o, wsi, r, in ? (const char *)in : "");
-		if (r->early)
+		if (c->discard > 0) {
+			c->discard -= (long long)len;
+			if (c->discard <= 0)
+				lws_callback_on_writable(wsi);
+			return 0;
+		}
+		if (c->status && c->close_after)
+			return 0;   /* answered, closing: the rest is dropped */
+		if (otlp_take(c, in, len) < 0) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "body larger than %u bytes", OTLP_MAX_BODY);
+			conn_answer(c, 413, msg, true);
+		} else {
+			otlp_parse_conn(o, c);
+		}
+		if (c->status && c->discard <= 0)
 			lws_callback_on_writable(wsi);
 		return 0;
-	case LWS_CALLBACK_HTTP_BODY:
-		if (r && !r->early && !r->skip_body)
-			otlp_chunk(r, in, len);
-		return 0;
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (!o || !r)
-			return -1;
-		if (!r->status && !r->early)
-			otlp_body(o, r);
-		lws_callback_on_writable(wsi);
-		return 0;
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (!r || !r->status)
-			return 0;
-		return otlp_write(wsi, r);
-	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-	case LWS_CALLBACK_CLOSED_HTTP:
-		if (r) {
-			free(r->body);
-			r->body = NULL;
-			r->len = r->cap = 0;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		return c && o ? otlp_write(o, wsi, c) : -1;
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (c) {
+			free(c->buf);
+			c->buf = NULL;
+			c->len = c->cap = 0;
 		}
 		return 0;
 	default:
-		break;
+		return 0;
 	}
-	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 static const struct lws_protocols otlp_protocols[] = {
-	{ .name = "otlp-http", .callback = otlp_callback, .per_session_data_size = sizeof(OtlpReq),
+	{ .name = "otlp-http", .callback = otlp_callback, .per_session_data_size = sizeof(OtlpConn),
 	  .rx_buffer_size = 65536 },
 	{ .name = NULL },
 };
@@ -334,7 +401,10 @@ OtlpServer *otlp_listen(App *app, const char *hostport, const char *token, char 
 	info.vhost_name = "otlp";
 	info.protocols = otlp_protocols;
 	info.user = o;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(host, ':') == NULL);
+	info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
+	               LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(host, ':') == NULL);
+	info.listen_accept_role = "raw-skt";
+	info.listen_accept_protocol = "otlp-http";
 	o->vh = lws_create_vhost(app_lws(app), &info);
 	if (!o->vh) {
 		snprintf(err, cap, "--otlp %.60s: cannot listen (address in use or not local?)",

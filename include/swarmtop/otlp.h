@@ -16,6 +16,7 @@
 #ifndef SWARMTOP_OTLP_H
 #define SWARMTOP_OTLP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,26 @@ void otlp_set_now(OtlpState *s, int64_t now_ms);
  * call also yields a synthesised hello (read-only: no capabilities). */
 int otlp_map(OtlpState *s, const char *json, size_t len, Arena *a, const Event **out,
              char err[PROTO_ERR_MAX]);
+
+/* ---- HTTP/1.1 request framing (otlp_http.c, pure) ---- */
+
+#define OTLP_HTTP_HEAD_MAX 16384   /* bytes of a request line + headers */
+
+/* The head of one request: what the listener looks at. */
+typedef struct OtlpHttp {
+	char method[16], path[256], content_type[128], encoding[32], auth[512];
+	long long content_length;  /* -1 when absent */
+	bool chunked, keep_alive;
+	size_t head_len;           /* bytes of the head, blank line included */
+} OtlpHttp;
+
+/* Parse the head of a request in buf[0..len): 1 complete (h filled), 0 need more bytes,
+ * -1 malformed (also: too long, Content-Length with chunked, a coding but chunked). */
+int otlp_http_head(const char *buf, size_t len, OtlpHttp *h);
+
+/* A chunked body at buf[0..len): 1 complete (decoded in place: buf[0..*body), *used bytes of
+ * input consumed), 0 need more bytes, -1 malformed, -2 larger than max. */
+int otlp_http_chunked(char *buf, size_t len, size_t max, size_t *body, size_t *used);
 
 /* ---- the listener (otlp.c, I/O) ---- */
 
