@@ -43,7 +43,7 @@ static const unsigned char str_stop[256] = {
 	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
 	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
 	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
 };
 
 /* A short English reason for an error code ("unexpected end of input"). */
@@ -156,13 +156,13 @@ static char *put_utf8(char *o, unsigned long cp)
 
 /* Simple escapes: the byte after '\\' -> the byte it stands for (0: not simple). */
 static const char simple_esc[128] = {
-	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n',
-	['r'] = '\r', ['t'] = '\t',
+	['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+	['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
 };
 
 /* Decode the escaped string body s..q (exclusive) into the arena. */
 static bool unescape(Parser *ps, const unsigned char *s, const unsigned char *q, const char **out,
-                     uint32_t *outlen, uint8_t *flags)
+		     uint32_t *outlen, uint8_t *flags)
 {
 	char *buf = arena_alloc(ps->a, (size_t)(q - s) + 1), *o = buf;
 
@@ -194,11 +194,12 @@ static bool unescape(Parser *ps, const unsigned char *s, const unsigned char *q,
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				s += 6;
 			} else {
-				cp = 0xFFFD;   /* lone high surrogate; what follows is read on its own */
+				cp = 0xFFFD; /* lone high surrogate; what follows is read on its own
+					      */
 				ps->j->replaced++;
 			}
 		} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-			cp = 0xFFFD;           /* lone low surrogate */
+			cp = 0xFFFD; /* lone low surrogate */
 			ps->j->replaced++;
 		}
 		if (cp == 0 && flags != NULL)
@@ -218,14 +219,14 @@ static bool unescape(Parser *ps, const unsigned char *s, const unsigned char *q,
 static bool swar_stop(uint64_t x)
 {
 	uint64_t q = x ^ (SWAR_ONES * '"'), b = x ^ (SWAR_ONES * '\\');
-	uint64_t hit = ((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) |
-	               ((x - SWAR_ONES * 0x20) & ~x);
+	uint64_t hit =
+		((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) | ((x - SWAR_ONES * 0x20) & ~x);
 	return (hit & SWAR_HIGH) != 0;
 }
 
 /* Parse the string starting at *pp ('"'); sets out, outlen (and JSON_NUL in flags). */
-static bool parse_string(Parser *ps, const unsigned char **pp, const char **out,
-                         uint32_t *outlen, uint8_t *flags)
+static bool parse_string(Parser *ps, const unsigned char **pp, const char **out, uint32_t *outlen,
+			 uint8_t *flags)
 {
 	const unsigned char *s = *pp + 1, *q = s, *end = ps->end;
 	bool escaped = false;
@@ -265,30 +266,50 @@ static bool parse_string(Parser *ps, const unsigned char **pp, const char **out,
 	return unescape(ps, s, q, out, outlen, flags);
 }
 
-/* Convert a validated number token with strtod, locale-proof: digits, then "e<exp>". */
-static bool slow_number(Parser *ps, const unsigned char *p, const unsigned char *end,
-                        JsonNode *n)
+/* Powers of ten exact in a double. */
+static const double pow10_exact[23] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* Set n's JSON_INT and i when its double is integral and inside (-2^53, 2^53). */
+static void mark_int(JsonNode *n)
+{
+	if (n->num > -(double)JSON_INT_LIMIT && n->num < (double)JSON_INT_LIMIT &&
+	    (double)(int64_t)n->num == n->num) {
+		n->i = (int64_t)n->num;
+		n->flags |= JSON_INT;
+	}
+}
+
+/* Convert a validated number token with a fraction or exponent (or too many digits).
+ * Exact fast path (Clinger): a mantissa below 2^53 times or divided by an exact power
+ * of ten is one correctly rounded operation, the same double strtod returns. Else
+ * strtod, locale-proof: the digits, then "e<exp>" (no decimal point to localise). */
+static bool slow_number(Parser *ps, const unsigned char *p, const unsigned char *end, JsonNode *n)
 {
 	char local[96], *buf = local, *o;
+	const unsigned char *start = p;
 	size_t tok = (size_t)(end - p);
 	long long exp = 0, fdigits = 0, e = 0;
-	bool eneg = false;
+	uint64_t m = 0;
+	int nsig = 0;
+	bool neg = false, eneg = false, frac = false;
 
-	if (tok + 32 > sizeof(local)) {
-		buf = arena_alloc(ps->a, tok + 32);
-		if (buf == NULL)
-			return fail(ps, JSON_E_NOMEM, p);
-	}
-	o = buf;
-	if (*p == '-')
-		*o++ = *p++;
-	while (p < end && is_digit(*p))
-		*o++ = (char)*p++;
-	if (p < end && *p == '.') {
+	if (*p == '-') {
+		neg = true;
 		p++;
-		while (p < end && is_digit(*p)) {
-			*o++ = (char)*p++;
-			fdigits++;
+	}
+	for (; p < end && (is_digit(*p) || *p == '.'); p++) {
+		if (*p == '.') {
+			frac = true;
+			continue;
+		}
+		fdigits += frac;
+		if (nsig > 0 || *p != '0') {
+			if (nsig < 19)
+				m = m * 10 + (uint64_t)(*p - '0');
+			nsig++;
 		}
 	}
 	if (p < end && (*p | 0x20) == 'e') {
@@ -303,13 +324,25 @@ static bool slow_number(Parser *ps, const unsigned char *p, const unsigned char 
 		}
 	}
 	exp = (eneg ? -e : e) - fdigits;
+	if (nsig <= 19 && m < (1ULL << 53) && exp >= -22 && exp <= 22) {
+		double d = (double)m;
+		d = exp < 0 ? d / pow10_exact[-exp] : d * pow10_exact[exp];
+		n->num = neg ? -d : d;
+		mark_int(n);
+		return true;
+	}
+	if (tok + 32 > sizeof(local)) {
+		buf = arena_alloc(ps->a, tok + 32);
+		if (buf == NULL)
+			return fail(ps, JSON_E_NOMEM, start);
+	}
+	o = buf;
+	for (p = start; p < end && *p != 'e' && *p != 'E'; p++)
+		if (*p != '.')
+			*o++ = (char)*p;
 	snprintf(o, tok + 32 - (size_t)(o - buf), "e%lld", exp);
 	n->num = strtod(buf, NULL);
-	if (n->num > -(double)JSON_INT_LIMIT && n->num < (double)JSON_INT_LIMIT &&
-	    (double)(int64_t)n->num == n->num) {
-		n->i = (int64_t)n->num;
-		n->flags |= JSON_INT;
-	}
+	mark_int(n);
 	return true;
 }
 
@@ -362,7 +395,7 @@ static bool parse_number(Parser *ps, const unsigned char **pp, JsonNode *n)
 	n->type = JSON_NUMBER;
 	if (simple && nd <= 19 && v < (uint64_t)JSON_INT_LIMIT) {
 		n->i = neg ? -(int64_t)v : (int64_t)v;
-		n->num = neg ? -(double)v : (double)v;   /* "-0" stays -0.0, like strtod */
+		n->num = neg ? -(double)v : (double)v; /* "-0" stays -0.0, like strtod */
 		n->flags |= JSON_INT;
 		return true;
 	}
@@ -377,7 +410,9 @@ static bool parse_literal(Parser *ps, const unsigned char **pp, JsonNode *n)
 		size_t len;
 		JsonType type;
 	} lits[] = {
-		{ "true", 4, JSON_TRUE }, { "false", 5, JSON_FALSE }, { "null", 4, JSON_NULL },
+		{"true", 4, JSON_TRUE},
+		{"false", 5, JSON_FALSE},
+		{"null", 4, JSON_NULL},
 	};
 	const unsigned char *p = *pp;
 
@@ -425,13 +460,13 @@ bool json_parse(Json *j, const char *buf, size_t len, Arena *a)
 
 /* Parse like json_parse, keeping the first nscratch nodes in the caller's scratch array. */
 bool json_parse_with(Json *j, const char *buf, size_t len, Arena *a, JsonNode *scratch,
-                     size_t nscratch)
+		     size_t nscratch)
 {
 	uint32_t stack[JSON_MAX_DEPTH];
 	uint32_t depth = 0;
 	const char *key = NULL;
 	uint32_t keylen = 0;
-	Parser ps = { .buf = (const unsigned char *)buf, .j = j, .a = a };
+	Parser ps = {.buf = (const unsigned char *)buf, .j = j, .a = a};
 	const unsigned char *p = ps.buf;
 
 	memset(j, 0, sizeof(*j));
@@ -478,7 +513,7 @@ bool json_parse_with(Json *j, const char *buf, size_t len, Arena *a, JsonNode *s
 			if (p < ps.end && *p == close) {
 				p++;
 				depth--;
-				break;   /* empty: n->next is already idx + 1 */
+				break; /* empty: n->next is already idx + 1 */
 			}
 			if (close == '}' && !parse_key(&ps, &p, &key, &keylen))
 				return false;
@@ -490,8 +525,16 @@ bool json_parse_with(Json *j, const char *buf, size_t len, Arena *a, JsonNode *s
 				return false;
 			break;
 		case '-':
-		case '0': case '1': case '2': case '3': case '4':
-		case '5': case '6': case '7': case '8': case '9':
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
 			if (!parse_number(&ps, &p, n))
 				return false;
 			break;
@@ -516,7 +559,8 @@ bool json_parse_with(Json *j, const char *buf, size_t len, Arena *a, JsonNode *s
 			parent = &j->nodes[stack[depth - 1]];
 			if (*p == ',') {
 				p = skip_ws(p + 1, ps.end);
-				if (parent->type == JSON_OBJECT && !parse_key(&ps, &p, &key, &keylen))
+				if (parent->type == JSON_OBJECT &&
+				    !parse_key(&ps, &p, &key, &keylen))
 					return false;
 				break;
 			}

@@ -57,29 +57,29 @@ typedef enum JsonError {
 } JsonError;
 
 /* Node flags. */
-#define JSON_INT 1u   /* number with an integral value in (-2^53, 2^53): i is exact */
-#define JSON_NUL 2u   /* string containing a NUL byte (from \u0000) */
+#define JSON_INT 1u /* number with an integral value in (-2^53, 2^53): i is exact */
+#define JSON_NUL 2u /* string containing a NUL byte (from \u0000) */
 
 typedef struct JsonNode {
-	const char *key;  /* object member: its key (keylen bytes, not NUL-terminated); else NULL */
+	const char *key; /* object member: its key (keylen bytes, not NUL-terminated); else NULL */
 	union {
-		const char *str;  /* JSON_STRING: len bytes, not NUL-terminated */
-		int64_t i;        /* JSON_NUMBER with JSON_INT */
+		const char *str; /* JSON_STRING: len bytes, not NUL-terminated */
+		int64_t i;       /* JSON_NUMBER with JSON_INT */
 	};
-	double num;       /* JSON_NUMBER: the value (strtod's rounding when not an exact int) */
+	double num; /* JSON_NUMBER: the value (strtod's rounding when not an exact int) */
 	uint32_t keylen;
-	uint32_t len;     /* JSON_STRING: bytes; JSON_ARRAY/JSON_OBJECT: number of children */
-	uint32_t next;    /* index of the node after this one and all its descendants */
-	uint8_t type;     /* JsonType */
-	uint8_t flags;    /* JSON_INT, JSON_NUL */
+	uint32_t len;  /* JSON_STRING: bytes; JSON_ARRAY/JSON_OBJECT: number of children */
+	uint32_t next; /* index of the node after this one and all its descendants */
+	uint8_t type;  /* JsonType */
+	uint8_t flags; /* JSON_INT, JSON_NUL */
 } JsonNode;
 
 typedef struct Json {
-	JsonNode *nodes;  /* nodes[0] is the root */
+	JsonNode *nodes; /* nodes[0] is the root */
 	uint32_t count;
 	JsonError err;
-	size_t err_at;    /* byte offset of the error (JSON_E_TRAILING: end of the value) */
-	unsigned replaced;/* lone surrogates replaced by U+FFFD */
+	size_t err_at;     /* byte offset of the error (JSON_E_TRAILING: end of the value) */
+	unsigned replaced; /* lone surrogates replaced by U+FFFD */
 } Json;
 
 /* Parse len bytes of buf (need not be NUL-terminated) into j, allocating from a.
@@ -91,7 +91,7 @@ bool json_parse(Json *j, const char *buf, size_t len, Arena *a);
  * e.g. on the stack) while they fit; only a larger document's nodes go to the arena. Saves
  * the arena from holding the node array of every message decoded into it. */
 bool json_parse_with(Json *j, const char *buf, size_t len, Arena *a, JsonNode *scratch,
-                     size_t nscratch);
+		     size_t nscratch);
 
 /* A short English reason for an error code ("unexpected end of input"). */
 const char *json_error_str(JsonError e);

@@ -3,7 +3,8 @@
 # (default 60), seeded from tests/fixtures and tests/fuzz/seeds_decode (JSON
 # edge cases). Corpora and crash files live in build/fuzz/; a crash makes this
 # script exit non-zero and prints the file.
-# Usage: sh tests/fuzz/run.sh [SECONDS] [target...]   (targets: decode sanitize config theme)
+# Usage: sh tests/fuzz/run.sh [SECONDS] [target...]
+#   (targets: decode json_diff sanitize config theme)
 # The fragment reassembler is not fuzzed on its own: it lives inside conn.c's
 # libwebsockets callback (conn_receive takes a struct lws *), not as a pure function;
 # the decoder it feeds is fuzzed here and the 1009 cap by tests/integration.
@@ -11,7 +12,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-decode sanitize config theme}
+TARGETS=${*:-decode json_diff sanitize config theme}
 OUT=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
@@ -28,7 +29,9 @@ FLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 # Sources each target needs (pure modules only).
 srcs() {
 	case $1 in
-	decode) echo "$ROOT/src/proto.c $ROOT/src/sanitize.c $ROOT/src/arena.c $ROOT/src/event.c" ;;
+	decode) echo "$ROOT/src/proto.c $ROOT/src/json.c $ROOT/src/sanitize.c $ROOT/src/arena.c \
+$ROOT/src/event.c" ;;
+	json_diff) echo "$ROOT/src/json.c $ROOT/src/arena.c" ;;
 	sanitize) echo "$ROOT/src/sanitize.c" ;;
 	config) echo "$ROOT/src/config.c $ROOT/src/keymap.c $ROOT/src/usage.c $ROOT/src/strmap.c" ;;
 	theme) echo "$ROOT/src/theme.c" ;;
@@ -40,7 +43,7 @@ seeds() {
 	dir=$OUT/corpus_$1
 	mkdir -p "$dir"
 	case $1 in
-	decode) cp "$ROOT"/tests/fixtures/v1/*.json "$ROOT"/tests/fuzz/seeds_decode/*.json "$dir"/ \
+	decode | json_diff) cp "$ROOT"/tests/fixtures/v1/*.json "$ROOT"/tests/fuzz/seeds_decode/*.json "$dir"/ \
 		2>/dev/null ;;
 	sanitize)
 		for f in "$ROOT"/tests/fixtures/escapes/*.bin; do
@@ -65,7 +68,7 @@ for t in $TARGETS; do
 	corpus=$(seeds "$t")
 	dict=""
 	case $t in
-	decode) dict="-dict=$ROOT/tests/fuzz/json.dict" ;;
+	decode | json_diff) dict="-dict=$ROOT/tests/fuzz/json.dict" ;;
 	config|theme) dict="-dict=$ROOT/tests/fuzz/conf.dict" ;;
 	esac
 	mkdir -p "$OUT/crashes_$t"
