@@ -384,6 +384,72 @@ static void test_clone_and_decode(void **state)
 	model_free(c);
 }
 
+/* HTTP heads: fields found, bounds and conflicts refused. */
+static void test_http_head(void **state)
+{
+	(void)state;
+	OtlpHttp h;
+	const char *req = "POST /v1/traces?x=1 HTTP/1.1\r\nHost: a\r\ncontent-type:  application/json \r\n"
+	                  "Authorization: Bearer t\r\nContent-Length: 12\r\n\r\n{\"a\":1}";
+	assert_int_equal(otlp_http_head(req, strlen(req), &h), 1);
+	assert_string_equal(h.method, "POST");
+	assert_string_equal(h.path, "/v1/traces");
+	assert_string_equal(h.content_type, "application/json");
+	assert_string_equal(h.auth, "Bearer t");
+	assert_int_equal(h.content_length, 12);
+	assert_false(h.chunked);
+	assert_true(h.keep_alive);
+	assert_int_equal(h.head_len, strlen(req) - 7);
+	/* incomplete: need more */
+	assert_int_equal(otlp_http_head(req, 20, &h), 0);
+	static const char *bad[] = {
+		"POST /v1/traces\r\n\r\n",
+		"POST /v1/traces HTTP/2.0\r\n\r\n",
+		"POST /v1/traces HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+		"POST /v1/traces HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+		"POST /v1/traces HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"POST /v1/traces HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+		"POST /v1/traces HTTP/1.1\r\nno colon\r\n\r\n",
+		"POSTPOSTPOSTPOSTPOST / HTTP/1.1\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(otlp_http_head(bad[i], strlen(bad[i]), &h), -1);
+	/* a head that never ends is refused past the limit */
+	char *big = malloc(OTLP_HTTP_HEAD_MAX + 100);
+	memset(big, 'a', OTLP_HTTP_HEAD_MAX + 100);
+	assert_int_equal(otlp_http_head(big, OTLP_HTTP_HEAD_MAX + 100, &h), -1);
+	free(big);
+	const char *ten = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+	assert_int_equal(otlp_http_head(ten, strlen(ten), &h), 1);
+	assert_false(h.keep_alive);
+}
+
+/* Chunked bodies: decoded in place, incomplete, malformed, too large. */
+static void test_http_chunked(void **state)
+{
+	(void)state;
+	char buf[128];
+	size_t body, used;
+	strcpy(buf, "4;ext=1\r\nabcd\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nNEXT");
+	size_t len = strlen(buf);
+	assert_int_equal(otlp_http_chunked(buf, len, 100, &body, &used), 1);
+	assert_int_equal(body, 14);
+	assert_memory_equal(buf, "abcd0123456789", 14);
+	assert_int_equal(used, len - 4);
+	strcpy(buf, "4\r\nabcd\r\n0\r\n");
+	assert_int_equal(otlp_http_chunked(buf, strlen(buf), 100, &body, &used), 0);
+	strcpy(buf, "4\r\nab");
+	assert_int_equal(otlp_http_chunked(buf, strlen(buf), 100, &body, &used), 0);
+	static const char *bad[] = { "g\r\nx\r\n0\r\n\r\n", "4\r\nabcdX\r\n0\r\n\r\n",
+		                     "\r\n\r\n", "123456789\r\n", "0\r\nbad\n\r\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(buf, bad[i]);
+		assert_int_equal(otlp_http_chunked(buf, strlen(buf), 100, &body, &used), -1);
+	}
+	strcpy(buf, "A\r\n0123456789\r\n0\r\n\r\n");
+	assert_int_equal(otlp_http_chunked(buf, strlen(buf), 9, &body, &used), -2);
+}
+
 /* Arena set-up shared by the tests. */
 static int setup(void **state)
 {
@@ -408,6 +474,8 @@ int main(void)
 		cmocka_unit_test(test_usage_wait),
 		cmocka_unit_test(test_sub_agents_and_fallbacks),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_http_head),
+		cmocka_unit_test(test_http_chunked),
 		cmocka_unit_test(test_clone_and_decode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
