@@ -994,9 +994,24 @@ static void act_pan_down(Ui *ui) { ui->s.pan_y += 4; ui_dirty(ui); }
 /* The statuses n/N jump between in the graph: what needs a look or is running. */
 #define UI_HOT_MASK ((1u << TASK_FAILED) | (1u << TASK_WORKING) | (1u << TASK_INPUT_REQUIRED))
 
-/* n/N: next/previous failed or working task in the graph (layout order, wrapping). */
+/* n/N: next/previous failed or working task in the graph (layout order, wrapping); in the
+ * log, the next older/newer line matching the search. */
 static void ui_hot(Ui *ui, int d)
 {
+	if (ui->s.view == VIEW_LOG) {
+		int k = view_log_find(ui->m, &ui->s, d);
+		if (!ui->s.log_search[0])
+			ui_status(ui, false, "no search: press / first");
+		else if (k < 0)
+			ui_status(ui, false, "no %s line matches '%s'", d > 0 ? "earlier" : "later",
+			          ui->s.log_search);
+		else {
+			ui->s.log_scroll = k;
+			ui->s.log_follow = k == 0;
+		}
+		ui_dirty(ui);
+		return;
+	}
 	if (ui->s.view != VIEW_GRAPH)
 		return;
 	int t = view_graph_find(ui->m, &ui->s, d, UI_HOT_MASK);

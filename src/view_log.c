@@ -206,3 +206,28 @@ void view_log_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 			highlight(c, cx, y, r.x + r.w - cx, ui->log_search);
 	}
 }
+
+/* The log_scroll that puts the next line matching the search at the bottom of the view: dir > 0
+ * looks further back (older), dir < 0 forward (newer). -1 when no line matches that way. */
+int view_log_find(const Model *m, const UiState *ui, int dir)
+{
+	int k = 0, best = -1;
+
+	if (!ui->log_search[0])
+		return -1;
+	for (size_t i = m->nlines; i > 0; i--) {
+		const ModelLine *l = model_line(m, i - 1);
+		if (!l || !line_visible(m, ui, l))
+			continue;
+		if (l->text && view_contains(l->text, ui->log_search, MODEL_LINE_TEXT_MAX)) {
+			if (dir > 0 && k > ui->log_scroll)
+				return k;
+			if (dir < 0 && k < ui->log_scroll)
+				best = k;
+		}
+		if (dir < 0 && k >= ui->log_scroll)
+			break;
+		k++;
+	}
+	return best;
+}

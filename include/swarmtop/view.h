@@ -127,6 +127,10 @@ void view_cores_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
 void view_log_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
 void view_commands_draw(const Model *m, UiState *ui, Rect r, Canvas *c);
 
+/* Log view search (n / N): the log_scroll that brings the next line matching log_search to the
+ * bottom, further back (dir > 0) or forward (dir < 0); -1 when none. */
+int view_log_find(const Model *m, const UiState *ui, int dir);
+
 /* The ordered agent rows the Agents view shows (tree by parent, attention first, sort,
  * filter) into ui->rows. Returns the count. */
 size_t view_agents_rows(const Model *m, UiState *ui);

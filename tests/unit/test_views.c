@@ -695,6 +695,36 @@ static void test_helpers(void **state)
 	assert_string_equal(view_names[VIEW_CORES], "cores");
 }
 
+/* Log search with n / N: the next older match comes to the bottom, then the next newer one;
+ * no match that way is -1, an empty search is -1. */
+static void test_log_find(void **state)
+{
+	(void)state;
+	Fx *f = fx_new();
+	int rt = add_runtime(f, "ws://a", "rt-a", "A", NULL, false, 0);
+	const char *texts[] = { "alpha needle", "beta", "gamma needle", "delta", "epsilon" };
+	for (int i = 0; i < 5; i++)
+		logline(f, rt, NULL, LOG_INFO, texts[i], T0 + i);
+	UiState ui;
+	ui_state_init(&ui);
+	assert_int_equal(view_log_find(f->m, &ui, 1), -1); /* no search */
+	snprintf(ui.log_search, sizeof ui.log_search, "NEEDLE");
+	/* newest first: epsilon 0, delta 1, gamma 2, beta 3, alpha 4 */
+	assert_int_equal(view_log_find(f->m, &ui, 1), 2);
+	ui.log_scroll = 2;
+	assert_int_equal(view_log_find(f->m, &ui, 1), 4);
+	ui.log_scroll = 4;
+	assert_int_equal(view_log_find(f->m, &ui, 1), -1);
+	assert_int_equal(view_log_find(f->m, &ui, -1), 2);
+	ui.log_scroll = 2;
+	assert_int_equal(view_log_find(f->m, &ui, -1), -1);
+	ui.log_min_level = LOG_WARN; /* filtered out lines never match */
+	ui.log_scroll = 0;
+	assert_int_equal(view_log_find(f->m, &ui, 1), -1);
+	ui_state_free(&ui);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_tokens_by_model),
 		cmocka_unit_test(test_header_badges),
 		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_log_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
