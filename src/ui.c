@@ -1614,7 +1614,7 @@ int ui_run(const CliOptions *o)
 		urls = ui.cfg.runtimes;
 		nurls = ui.cfg.nruntimes;
 	}
-	if (nurls == 0) {
+	if (nurls == 0 && !o->otlp && !ui.cfg.otlp[0]) {
 		demo = ui_start_demo(demo_url, sizeof(demo_url));
 		if (demo == NULL)
 			goto out_settings;
@@ -1657,6 +1657,13 @@ int ui_run(const CliOptions *o)
 	app_set_hooks(ui.app, &hooks);
 	if (session > 0)
 		app_set_session(ui.app, session);
+	/* the config's "otlp HOST:PORT" when --otlp did not say (app_new did --otlp) */
+	if (!o->otlp && ui.cfg.otlp[0] &&
+	    app_listen_otlp(ui.app, ui.cfg.otlp, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "swarmtop: %s\n", err);
+		rc = 2;
+		goto out_app;
+	}
 	for (size_t i = 0; i < nurls; i++) {
 		int rt = app_add_url(ui.app, urls[i], err, sizeof(err));
 		if (rt < 0) {
