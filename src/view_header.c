@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "swarmtop/fmt.h"
+#include "swarmtop/proto.h"
 #include "swarmtop/view.h"
 
 /* Text and element for a runtime's connection state. */
@@ -19,7 +20,9 @@ static Element conn_text(const ModelRuntime *rt, int64_t now, char *buf, size_t 
 	const char *why = rt->conn_reason ? rt->conn_reason : "";
 	switch (rt->conn) {
 	case CONN_CONNECTED:
-		snprintf(buf, cap, "connected");
+		/* foreign dialects: no steering, and AG-UI streams cannot resume */
+		snprintf(buf, cap, "%s", rt->dialect == DIALECT_AGUI ? "AG-UI: no resume" :
+		                         rt->dialect == DIALECT_OTLP ? "OTLP: read-only" : "connected");
 		return EL_CONN_OK;
 	case CONN_REPLAY:
 		snprintf(buf, cap, "replay");
