@@ -62,5 +62,14 @@ shot cores 4
 shot log 5
 shot help '?'
 tmux send-keys -t "$SESSION" Escape
+# Steer a little so that the audit trail has a story: pause and resume the first agent,
+# then inject guidance into it.
+for k in 1 g p; do tmux send-keys -t "$SESSION" "$k"; done
+sleep 2
+tmux send-keys -t "$SESSION" p
+sleep 2
+tmux send-keys -t "$SESSION" i
+tmux send-keys -t "$SESSION" -l "Use the EU price list."
+tmux send-keys -t "$SESSION" Enter
 shot commands 6
 tmux send-keys -t "$SESSION" q
