@@ -356,3 +356,103 @@ int interop_decode(InteropDecoder *d, const char *raw, size_t len, int64_t recv_
 	agui_set_now(d->agui, recv_ms);
 	return agui_map(d->agui, raw, len, a, out, err);
 }
+
+/* ---- a session's decoders ---- */
+
+typedef struct InteropSlot {
+	char *type, *runtime_id, *instance;
+	InteropDecoder *d;
+} InteropSlot;
+
+struct InteropSet {
+	InteropSlot *v;
+	size_t n, cap;
+};
+
+/* An empty set. */
+InteropSet *interop_set_new(void)
+{
+	return calloc(1, sizeof(InteropSet));
+}
+
+/* Free it. */
+void interop_set_free(InteropSet *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].type);
+		free(s->v[i].runtime_id);
+		free(s->v[i].instance);
+		interop_decoder_free(s->v[i].d);
+	}
+	free(s->v);
+	free(s);
+}
+
+/* Add a slot (strings copied, decoder taken); -1 when out of memory (d is then freed). */
+static int set_add(InteropSet *s, const char *type, const char *rid, const char *inst,
+                   InteropDecoder *d)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		InteropSlot *nv = realloc(s->v, nc * sizeof(*nv));
+		if (nv == NULL) {
+			interop_decoder_free(d);
+			return -1;
+		}
+		s->v = nv;
+		s->cap = nc;
+	}
+	InteropSlot *o = &s->v[s->n];
+	o->type = strdup(type);
+	o->runtime_id = strdup(rid);
+	o->instance = strdup(inst);
+	o->d = d;
+	if (!o->type || !o->runtime_id || !o->instance || !d) {
+		free(o->type), free(o->runtime_id), free(o->instance);
+		interop_decoder_free(d);
+		return -1;
+	}
+	s->n++;
+	return 0;
+}
+
+/* A deep copy. */
+InteropSet *interop_set_clone(const InteropSet *s)
+{
+	InteropSet *c = interop_set_new();
+	for (size_t i = 0; c && i < s->n; i++) {
+		const InteropSlot *o = &s->v[i];
+		if (set_add(c, o->type, o->runtime_id, o->instance, interop_decoder_clone(o->d)) < 0) {
+			interop_set_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/* Decode a stored row with the decoder of its (type, runtime, instance). */
+int interop_set_decode(InteropSet *s, const char *type, const char *runtime_id,
+                       const char *instance, const char *raw, size_t len, int64_t recv_ms,
+                       Arena *a, const Event **out, char err[PROTO_ERR_MAX])
+{
+	if (!interop_type(type) || runtime_id == NULL || instance == NULL) {
+		if (err)
+			snprintf(err, PROTO_ERR_MAX, "interop: not an AG-UI or OTLP row");
+		return -1;
+	}
+	size_t i;
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].type, type) && !strcmp(s->v[i].runtime_id, runtime_id) &&
+		    !strcmp(s->v[i].instance, instance))
+			break;
+	if (i == s->n &&
+	    set_add(s, type, runtime_id, instance,
+	            interop_decoder_new(type, runtime_id, instance)) < 0) {
+		if (err)
+			snprintf(err, PROTO_ERR_MAX, "interop: out of memory");
+		return -1;
+	}
+	return interop_decode(s->v[i].d, raw, len, recv_ms, a, out, err);
+}

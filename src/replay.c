@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "swarmtop/arena.h"
+#include "swarmtop/interop.h"
 #include "swarmtop/proto.h"
 #include "swarmtop/store.h"
 #include "swarmtop/strmap.h"
@@ -93,6 +94,7 @@ typedef struct Extra {
 typedef struct Ckpt {
 	size_t item;     /* items applied in m */
 	Model *m;
+	InteropSet *ix;  /* the AG-UI / OTLP decoders at that point (interop.h) */
 	size_t bytes;
 } Ckpt;
 
@@ -122,6 +124,7 @@ struct Replay {
 	/* the UI side */
 	Store *st;
 	Model *m;
+	InteropSet *ix;           /* decoders of m's AG-UI / OTLP rows */
 	size_t pos_item;          /* items applied to m */
 	int64_t pos_ms;
 	StoreIter *it;
@@ -283,21 +286,52 @@ static int rt_ensure(Replay *r, Model *m, int rt, int64_t now_ms)
 
 /* ---- applying items ---- */
 
-/* Decode and apply stored event ev (runtime slot rt) to m at its receive time. dec and info
- * say what it was; returns DIRTY_* bits (0 with *ok false when it no longer decodes). */
-static unsigned apply_event(Replay *r, Model *m, int rt, const StoreEvent *ev, Arena *a,
-                            Event *dec, ApplyInfo *info, bool *ok)
+/* Decode and apply stored event ev (runtime slot rt) to m at its receive time; AG-UI and
+ * OTLP rows go through their decoder in ix (interop.h) and may fold several events. dec
+ * and info say what it was (for several: the first failure, else the last); returns
+ * DIRTY_* bits (0 with *ok false when it no longer decodes). */
+static unsigned apply_event(Replay *r, Model *m, InteropSet *ix, int rt, const StoreEvent *ev,
+                            Arena *a, Event *dec, ApplyInfo *info, bool *ok)
 {
 	char perr[PROTO_ERR_MAX];
 	*ok = false;
 	if (rt_ensure(r, m, rt, ev->recv_ms) != 0)
 		return 0;
 	arena_reset(a);
+	if (interop_type(ev->type)) {
+		const Event *evs;
+		int n = interop_set_decode(ix, ev->type, ev->runtime_id, ev->instance, ev->raw,
+		                           ev->raw_len, ev->recv_ms, a, &evs, perr);
+		if (n < 0) {
+			atomic_fetch_add(&r->bad, 1);
+			return 0;
+		}
+		unsigned dirty = 0;
+		bool failed = false;
+		memset(dec, 0, sizeof(*dec));
+		dec->type = EV_UNKNOWN;
+		memset(info, 0, sizeof(*info));
+		for (int i = 0; i < n; i++) {
+			ApplyInfo one;
+			memset(&one, 0, sizeof(one));
+			dirty |= model_apply(m, rt, &evs[i], ev->recv_ms, &one);
+			info->gap |= one.gap;
+			bool f = (evs[i].type == EV_TASK && evs[i].u.task.status == TASK_FAILED &&
+			          (evs[i].u.task.has & HAS_STATUS)) ||
+			         (evs[i].type == EV_AGENT && evs[i].u.agent.status == AGENT_FAILED &&
+			          (evs[i].u.agent.has & HAS_STATUS));
+			if (!failed)
+				*dec = evs[i];
+			failed |= f;
+		}
+		*ok = true;
+		return dirty;
+	}
 	if (proto_decode(ev->raw, ev->raw_len, dec, a, perr) != PROTO_OK) {
 		atomic_fetch_add(&r->bad, 1);
 		return 0;
 	}
-	/* The seq the live client applied (it numbers AG-UI events itself). */
+	/* The seq the live client applied. */
 	if (ev->seq != STORE_NONE && dec->type != EV_HELLO)
 		dec->seq = ev->seq;
 	*ok = true;
@@ -322,19 +356,24 @@ static unsigned apply_extra(Replay *r, Model *m, const Extra *x, int rt)
 /* Free checkpoint storage. */
 static void ck_free_all(Replay *r)
 {
-	for (size_t i = 0; i < r->nck; i++)
+	for (size_t i = 0; i < r->nck; i++) {
 		model_free(r->ck[i].m);
+		interop_set_free(r->ck[i].ix);
+	}
 	free(r->ck);
 	r->ck = NULL;
 	r->nck = r->cap_ck = 0;
 }
 
 /* Keep a clone of m as the checkpoint at item; thin out when over the budget (indexer). */
-static void ck_add(Replay *r, const Model *m, size_t item, bool final)
+static void ck_add(Replay *r, const Model *m, const InteropSet *ix, size_t item, bool final)
 {
 	Model *c = model_clone(m);
-	if (c == NULL)
+	InteropSet *cx = c ? interop_set_clone(ix) : NULL;
+	if (cx == NULL) {
+		model_free(c);
 		return;   /* out of memory: fewer checkpoints, slower seeks, still correct */
+	}
 	size_t bytes = model_bytes(c);
 	pthread_mutex_lock(&r->mu);
 	if (r->nck == r->cap_ck) {
@@ -343,12 +382,13 @@ static void ck_add(Replay *r, const Model *m, size_t item, bool final)
 		if (nv == NULL) {
 			pthread_mutex_unlock(&r->mu);
 			model_free(c);
+			interop_set_free(cx);
 			return;
 		}
 		r->ck = nv;
 		r->cap_ck = nc;
 	}
-	r->ck[r->nck++] = (Ckpt){.item = item, .m = c, .bytes = bytes};
+	r->ck[r->nck++] = (Ckpt){.item = item, .m = c, .ix = cx, .bytes = bytes};
 	r->ck_bytes += bytes;
 	/* Over the budget: drop every other one (never the first) and double the spacing. */
 	while (!final && r->ck_bytes > r->budget && r->nck > 2) {
@@ -360,6 +400,7 @@ static void ck_add(Replay *r, const Model *m, size_t item, bool final)
 			} else {
 				r->ck_bytes -= r->ck[i].bytes;
 				model_free(r->ck[i].m);
+				interop_set_free(r->ck[i].ix);
 			}
 		}
 		r->nck = w;
@@ -373,6 +414,7 @@ static void ck_add(Replay *r, const Model *m, size_t item, bool final)
 typedef struct IndexState {
 	Replay *r;
 	Model *m;
+	InteropSet *ix;
 	Arena a;
 	StrMap rtmap;
 	int64_t last_t;
@@ -396,7 +438,7 @@ static int index_push(IndexState *s, const Item *it)
 	size_t n = vec_len(&r->items);
 	/* ck_every only changes on this thread (in ck_add), so it is read without the lock. */
 	if (n % r->ck_every == 0)
-		ck_add(r, s->m, n, false);
+		ck_add(r, s->m, s->ix, n, false);
 	return 0;
 }
 
@@ -445,11 +487,12 @@ static void *index_main(void *arg)
 	arena_init(&s.a, ARENA_BLOCK);
 	strmap_init(&s.rtmap);
 	s.m = model_new();
-	if (st == NULL || s.m == NULL) {
+	s.ix = interop_set_new();
+	if (st == NULL || s.m == NULL || s.ix == NULL) {
 		index_fail(r, st ? "out of memory" : err);
 		goto out;
 	}
-	ck_add(r, s.m, 0, false);
+	ck_add(r, s.m, s.ix, 0, false);
 	it = store_iter_open(st, r->session, 0);
 	if (it == NULL) {
 		index_fail(r, store_error(st));
@@ -467,7 +510,7 @@ static void *index_main(void *arg)
 		Event dec;
 		ApplyInfo info;
 		bool ok;
-		apply_event(r, s.m, rt, &ev, &s.a, &dec, &info, &ok);
+		apply_event(r, s.m, s.ix, rt, &ev, &s.a, &dec, &info, &ok);
 		if (ok)
 			index_marks(r, &dec, &info, t);
 		if (index_push(&s, &item) != 0)
@@ -478,12 +521,13 @@ static void *index_main(void *arg)
 		if (rc < 0)
 			index_fail(r, store_error(st));
 		else if (index_extras(&s, INT64_MAX) == 0 && vec_len(&r->items) % r->ck_every != 0)
-			ck_add(r, s.m, vec_len(&r->items), true);
+			ck_add(r, s.m, s.ix, vec_len(&r->items), true);
 	}
 out:
 	store_iter_close(it);
 	store_close(st);
 	model_free(s.m);
+	interop_set_free(s.ix);
 	strmap_free(&s.rtmap);
 	arena_free(&s.a);
 	struct timespec cpu;
@@ -672,7 +716,8 @@ Replay *replay_open(const char *db_path, const char *session_arg, char *err, siz
 	r->ck_every = tune_every;
 	r->path = strdup(db_path);
 	r->m = model_new();
-	if (r->path == NULL || r->m == NULL || vec_init(&r->items, sizeof(Item)) != 0 ||
+	r->ix = interop_set_new();
+	if (r->path == NULL || r->m == NULL || r->ix == NULL || vec_init(&r->items, sizeof(Item)) != 0 ||
 	    vec_init(&r->marks, sizeof(MarkRec)) != 0) {
 		snprintf(err, cap, "replay: out of memory");
 		replay_free(r);
@@ -746,6 +791,7 @@ void replay_free(Replay *r)
 	store_iter_close(r->it);
 	store_close(r->st);
 	model_free(r->m);
+	interop_set_free(r->ix);
 	ck_free_all(r);
 	for (size_t i = 0; i < r->nextras; i++) {
 		Extra *x = &r->extras[i];
@@ -872,7 +918,8 @@ static unsigned ui_fold(Replay *r, size_t q, int64_t deadline)
 				Event dec;
 				ApplyInfo info;
 				bool ok;
-				dirty |= apply_event(r, r->m, it->rt, &ev, &r->arena, &dec, &info, &ok);
+				dirty |= apply_event(r, r->m, r->ix, it->rt, &ev, &r->arena, &dec, &info,
+				                     &ok);
 			}
 		} else {
 			dirty |= apply_extra(r, r->m, &r->extras[-it->ref - 1], it->rt);
@@ -907,24 +954,33 @@ static unsigned seek_now(Replay *r, int64_t t)
 	bool forward = r->pos_item <= q &&
 	               (best == SIZE_MAX || q - r->pos_item <= q - r->ck[best].item);
 	Model *c = NULL;
+	InteropSet *cx = NULL;
 	size_t at = 0;
 	if (!forward && best != SIZE_MAX) {
 		c = model_clone(r->ck[best].m);
+		cx = interop_set_clone(r->ck[best].ix);
 		at = r->ck[best].item;
 	}
 	pthread_mutex_unlock(&r->mu);
 	if (!forward) {
-		if (c == NULL) {
+		if (c == NULL || cx == NULL) {
 			/* No checkpoint (or no memory for its clone): start over from nothing. */
+			model_free(c);
+			interop_set_free(cx);
 			c = model_new();
+			cx = interop_set_new();
 			at = 0;
-			if (c == NULL) {
+			if (c == NULL || cx == NULL) {
+				model_free(c);
+				interop_set_free(cx);
 				snprintf(r->err, sizeof(r->err), "out of memory");
 				return 0;
 			}
 		}
 		model_free(r->m);
+		interop_set_free(r->ix);
 		r->m = c;
+		r->ix = cx;
 		r->pos_item = at;
 	}
 	ui_fold(r, q, 0);

@@ -76,4 +76,23 @@ bool interop_type(const char *type);
 int interop_decode(InteropDecoder *d, const char *raw, size_t len, int64_t recv_ms, Arena *a,
                    const Event **out, char err[PROTO_ERR_MAX]);
 
+/* The decoders of a whole session, one per (runtime id, instance) and type, made on first
+ * use: what a replay keeps next to each model (and clones with each checkpoint). */
+typedef struct InteropSet InteropSet;
+
+/* An empty set; NULL when out of memory. */
+InteropSet *interop_set_new(void);
+
+/* A deep copy; NULL when out of memory. */
+InteropSet *interop_set_clone(const InteropSet *s);
+
+/* Free it (NULL ignored). */
+void interop_set_free(InteropSet *s);
+
+/* interop_decode with the decoder of (type, runtime id, instance). -1 with err also when
+ * the type is not a foreign one. */
+int interop_set_decode(InteropSet *s, const char *type, const char *runtime_id,
+                       const char *instance, const char *raw, size_t len, int64_t recv_ms,
+                       Arena *a, const Event **out, char err[PROTO_ERR_MAX]);
+
 #endif

@@ -492,6 +492,41 @@ static void test_clone_and_decode(void **state)
 	model_free(c);
 }
 
+/* A session's decoders: one per (type, runtime, instance), cloned with checkpoints. */
+static void test_interop_set(void **state)
+{
+	(void)state;
+	InteropSet *x = interop_set_new();
+	const Event *ev;
+	char err[PROTO_ERR_MAX];
+	const char *a = "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"r\"}";
+	const char *b = "{\"type\":\"RUN_FINISHED\",\"threadId\":\"t\",\"runId\":\"r\"}";
+	/* first row of an instance: hello first, seqs from 1 */
+	int n = interop_set_decode(x, "agui", "rt", "i1", a, strlen(a), 5, &arena, &ev, err);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[0].type, EV_HELLO);
+	assert_string_equal(ev[0].u.hello.instance, "i1");
+	/* another instance of the same runtime has its own decoder */
+	n = interop_set_decode(x, "agui", "rt", "i2", a, strlen(a), 6, &arena, &ev, err);
+	assert_int_equal(n, 3);
+	assert_string_equal(ev[0].u.hello.instance, "i2");
+	InteropSet *c = interop_set_clone(x);
+	assert_non_null(c);
+	n = interop_set_decode(x, "agui", "rt", "i1", b, strlen(b), 7, &arena, &ev, err);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[0].seq, 3);
+	assert_int_equal(ev[0].u.task.status, TASK_COMPLETED);
+	n = interop_set_decode(c, "agui", "rt", "i1", b, strlen(b), 7, &arena, &ev, err);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[0].seq, 3);
+	assert_int_equal(interop_set_decode(x, "task", "rt", "i1", b, strlen(b), 7, &arena, &ev, err),
+	                 -1);
+	assert_string_equal(err, "interop: not an AG-UI or OTLP row");
+	assert_int_equal(interop_set_decode(x, "agui", "rt", "i1", "{", 1, 7, &arena, &ev, err), -1);
+	interop_set_free(x);
+	interop_set_free(c);
+}
+
 /* Arena set-up shared by the tests. */
 static int setup(void **state)
 {
@@ -520,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_chunks_and_state),
 		cmocka_unit_test(test_json_patch),
 		cmocka_unit_test(test_clone_and_decode),
+		cmocka_unit_test(test_interop_set),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
