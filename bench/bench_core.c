@@ -9,10 +9,12 @@
  * (fixed seed) and happens outside the timed regions, in chunks, so that two
  * million distinct messages with increasing seqs never sit in memory at once.
  * Three timings: decode alone; decode + apply (the live path); apply alone
- * (into a second model, from events decoded beforehand into one arena).
+ * (into a second model, from events decoded beforehand into one arena), each
+ * in CPU time of the thread (the headline numbers) and in wall time.
  *
- *   cc -O2 -Iinclude bench/bench_core.c src/proto.c src/model.c src/strmap.c \
- *      src/usage.c src/event.c src/arena.c -lcjson -lm -o /tmp/bench_core
+ *   cc -O2 -Iinclude -I/usr/include/cjson bench/bench_core.c src/proto.c src/json.c \
+ *      src/model.c src/strmap.c src/usage.c src/event.c src/arena.c src/sanitize.c \
+ *      -lcjson -lm -o /tmp/bench_core
  *   /tmp/bench_core [events]
  */
 #define _POSIX_C_SOURCE 200809L
@@ -238,6 +240,14 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Wall-clock seconds (monotonic). */
+static double wall_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	long total = argc > 1 ? atol(argv[1]) : 2000000;
@@ -267,7 +277,7 @@ int main(int argc, char **argv)
 	model_apply(m2, rt, &ev, 0, NULL);
 
 	Gen g = {.rng = 0x9e3779b97f4a7c15ULL, .ts = 1764300000000LL};
-	double t_dec = 0, t_all = 0, t_apply = 0;
+	double t_dec = 0, t_all = 0, t_apply = 0, w_dec = 0, w_all = 0, w_apply = 0;
 	long done = 0, rejects = 0, dups = 0;
 	size_t bytes = 0;
 	int64_t now = 1764300000000LL;
@@ -282,14 +292,14 @@ int main(int argc, char **argv)
 		off[n] = used;
 		bytes += used;
 
-		double t0 = now_s();
+		double w0 = wall_s(), t0 = now_s();
 		for (long i = 0; i < n; i++) {
 			arena_reset(&a);
 			size_t len = off[i + 1] - off[i];
 			if (proto_decode(buf + off[i], len, &ev, &a, err) != PROTO_OK)
 				rejects++;
 		}
-		double t1 = now_s();
+		double t1 = now_s(), w1 = wall_s();
 		for (long i = 0; i < n; i++) {
 			arena_reset(&a);
 			ApplyInfo info = {0};
@@ -300,20 +310,23 @@ int main(int argc, char **argv)
 				model_reject(m, rt, err, now);
 			dups += info.duplicate;
 		}
-		double t2 = now_s();
+		double t2 = now_s(), w2 = wall_s();
 		/* Apply alone, into a second model: decode the chunk into one arena first. */
 		arena_reset(&big);
 		for (long i = 0; i < n; i++)
 			if (proto_decode(buf + off[i], off[i + 1] - off[i], &evs[i], &big, err) !=
 			    PROTO_OK)
 				evs[i].type = EV_COUNT;   /* model_apply ignores it */
-		double t3 = now_s();
+		double w3 = wall_s(), t3 = now_s();
 		for (long i = 0; i < n; i++)
 			model_apply(m2, rt, &evs[i], now + (done + i) / 2, NULL);
-		double t4 = now_s();
+		double t4 = now_s(), w4 = wall_s();
 		t_dec += t1 - t0;
 		t_all += t2 - t1;
 		t_apply += t4 - t3;
+		w_dec += w1 - w0;
+		w_all += w2 - w1;
+		w_apply += w4 - w3;
 		done += n;
 		if (done == n && rejects > 0)
 			fprintf(stderr, "bench_core: sample reject: %s\n", err);
@@ -327,6 +340,8 @@ int main(int argc, char **argv)
 	printf("apply: %.0f events/s\n", (double)done / t_apply);
 	printf("(CPU time of this thread; %.2f us decode + %.2f us apply per event)\n",
 	       t_dec / (double)done * 1e6, t_apply / (double)done * 1e6);
+	printf("(wall time: decode %.0f, decode+apply %.0f, apply %.0f events/s)\n",
+	       (double)done / w_dec, (double)done / w_all, (double)done / w_apply);
 	model_free(m);
 	model_free(m2);
 	arena_free(&a);

@@ -60,6 +60,7 @@ typedef struct ObjSpec ObjSpec;
 
 typedef struct FieldSpec {
 	const char *key;
+	size_t keylen;            /* strlen(key), set by KEY() */
 	FieldKind kind;
 	bool required;
 	bool nullable;            /* JSON null is a value (sets `has`, pointer NULL) */
@@ -103,140 +104,142 @@ typedef struct Ctx {
 
 /* ---- field tables ---- */
 
+/* A field's key and its length, known at compile time. */
+#define KEY(k) .key = k, .keylen = sizeof(k) - 1
 #define ENUMF(tbl, cnt) .kind = F_ENUM, .names = (tbl), .nnames = (cnt)
 
 static const FieldSpec runtime_fields[] = {
-	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvHello, id) },
-	{ .key = "instance", .kind = F_ID, .required = true, .off = offsetof(EvHello, instance) },
-	{ .key = "name", .kind = F_NAME, .off = offsetof(EvHello, name) },
-	{ .key = "host", .kind = F_NAME, .off = offsetof(EvHello, host) },
-	{ .key = "lang", .kind = F_NAME, .off = offsetof(EvHello, lang) },
-	{ .key = "lang_version", .kind = F_NAME, .off = offsetof(EvHello, lang_version) },
-	{ .key = "pid", .kind = F_UINT, .off = offsetof(EvHello, pid), .has = HAS_PID },
-	{ .key = "cores", .kind = F_UINT, .off = offsetof(EvHello, cores), .has = HAS_CORES },
-	{ .key = "free_threaded", .kind = F_BOOL, .off = offsetof(EvHello, free_threaded),
+	{ KEY("id"), .kind = F_ID, .required = true, .off = offsetof(EvHello, id) },
+	{ KEY("instance"), .kind = F_ID, .required = true, .off = offsetof(EvHello, instance) },
+	{ KEY("name"), .kind = F_NAME, .off = offsetof(EvHello, name) },
+	{ KEY("host"), .kind = F_NAME, .off = offsetof(EvHello, host) },
+	{ KEY("lang"), .kind = F_NAME, .off = offsetof(EvHello, lang) },
+	{ KEY("lang_version"), .kind = F_NAME, .off = offsetof(EvHello, lang_version) },
+	{ KEY("pid"), .kind = F_UINT, .off = offsetof(EvHello, pid), .has = HAS_PID },
+	{ KEY("cores"), .kind = F_UINT, .off = offsetof(EvHello, cores), .has = HAS_CORES },
+	{ KEY("free_threaded"), .kind = F_BOOL, .off = offsetof(EvHello, free_threaded),
 	  .has = HAS_FREE_THREADED },
-	{ .key = "started_ts", .kind = F_UINT, .off = offsetof(EvHello, started_ts),
+	{ KEY("started_ts"), .kind = F_UINT, .off = offsetof(EvHello, started_ts),
 	  .has = HAS_STARTED_TS },
 };
 static const ObjSpec runtime_spec = SPEC(runtime_fields, offsetof(EvHello, has));
 
 static const FieldSpec hello_fields[] = {
-	{ .key = "proto", .kind = F_UINT, .off = offsetof(EvHello, proto) },
-	{ .key = "runtime", .kind = F_OBJECT, .required = true, .sub = &runtime_spec },
-	{ .key = "capabilities", .kind = F_CAPS, .required = true,
+	{ KEY("proto"), .kind = F_UINT, .off = offsetof(EvHello, proto) },
+	{ KEY("runtime"), .kind = F_OBJECT, .required = true, .sub = &runtime_spec },
+	{ KEY("capabilities"), .kind = F_CAPS, .required = true,
 	  .off = offsetof(EvHello, capabilities) },
-	{ .key = "last_seq", .kind = F_UINT, .required = true, .off = offsetof(EvHello, last_seq) },
+	{ KEY("last_seq"), .kind = F_UINT, .required = true, .off = offsetof(EvHello, last_seq) },
 };
 
 static const FieldSpec agent_item_fields[] = {
-	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvAgent, id) },
-	{ .key = "name", .kind = F_NAME, .off = offsetof(EvAgent, name) },
-	{ .key = "role", .kind = F_NAME, .off = offsetof(EvAgent, role) },
-	{ .key = "model", .kind = F_NAME, .off = offsetof(EvAgent, model) },
-	{ .key = "parent", .kind = F_ID, .nullable = true, .off = offsetof(EvAgent, parent),
+	{ KEY("id"), .kind = F_ID, .required = true, .off = offsetof(EvAgent, id) },
+	{ KEY("name"), .kind = F_NAME, .off = offsetof(EvAgent, name) },
+	{ KEY("role"), .kind = F_NAME, .off = offsetof(EvAgent, role) },
+	{ KEY("model"), .kind = F_NAME, .off = offsetof(EvAgent, model) },
+	{ KEY("parent"), .kind = F_ID, .nullable = true, .off = offsetof(EvAgent, parent),
 	  .has = HAS_PARENT },
-	{ ENUMF(agent_status_names, AGENT_STATUS_COUNT), .key = "status",
+	{ ENUMF(agent_status_names, AGENT_STATUS_COUNT), KEY("status"),
 	  .off = offsetof(EvAgent, status), .has = HAS_STATUS },
 };
 static const ObjSpec agent_item_spec = SPEC(agent_item_fields, offsetof(EvAgent, has));
 
 static const FieldSpec agent_fields[] = {
-	{ .key = "agent", .kind = F_OBJECT, .required = true, .sub = &agent_item_spec },
+	{ KEY("agent"), .kind = F_OBJECT, .required = true, .sub = &agent_item_spec },
 };
 
 static const FieldSpec task_item_fields[] = {
-	{ .key = "id", .kind = F_ID, .required = true, .off = offsetof(EvTask, id) },
-	{ .key = "agent", .kind = F_ID, .off = offsetof(EvTask, agent) },
-	{ .key = "name", .kind = F_NAME, .off = offsetof(EvTask, name) },
-	{ .key = "kind", .kind = F_NAME, .off = offsetof(EvTask, kind) },
-	{ ENUMF(task_status_names, TASK_STATUS_COUNT), .key = "status",
+	{ KEY("id"), .kind = F_ID, .required = true, .off = offsetof(EvTask, id) },
+	{ KEY("agent"), .kind = F_ID, .off = offsetof(EvTask, agent) },
+	{ KEY("name"), .kind = F_NAME, .off = offsetof(EvTask, name) },
+	{ KEY("kind"), .kind = F_NAME, .off = offsetof(EvTask, kind) },
+	{ ENUMF(task_status_names, TASK_STATUS_COUNT), KEY("status"),
 	  .off = offsetof(EvTask, status), .has = HAS_STATUS },
-	{ .key = "deps", .kind = F_IDLIST, .off = offsetof(EvTask, deps),
+	{ KEY("deps"), .kind = F_IDLIST, .off = offsetof(EvTask, deps),
 	  .count_off = offsetof(EvTask, ndeps), .has = HAS_DEPS, .max = EVENT_MAX_DEPS },
-	{ .key = "parent", .kind = F_ID, .nullable = true, .off = offsetof(EvTask, parent),
+	{ KEY("parent"), .kind = F_ID, .nullable = true, .off = offsetof(EvTask, parent),
 	  .has = HAS_PARENT },
-	{ .key = "attempt", .kind = F_UINT, .off = offsetof(EvTask, attempt), .has = HAS_ATTEMPT },
-	{ .key = "error", .kind = F_TEXT, .nullable = true, .off = offsetof(EvTask, error),
+	{ KEY("attempt"), .kind = F_UINT, .off = offsetof(EvTask, attempt), .has = HAS_ATTEMPT },
+	{ KEY("error"), .kind = F_TEXT, .nullable = true, .off = offsetof(EvTask, error),
 	  .has = HAS_ERROR },
-	{ .key = "input", .kind = F_TEXT, .off = offsetof(EvTask, input), .has = HAS_INPUT },
-	{ .key = "output", .kind = F_TEXT, .off = offsetof(EvTask, output), .has = HAS_OUTPUT },
+	{ KEY("input"), .kind = F_TEXT, .off = offsetof(EvTask, input), .has = HAS_INPUT },
+	{ KEY("output"), .kind = F_TEXT, .off = offsetof(EvTask, output), .has = HAS_OUTPUT },
 };
 static const ObjSpec task_item_spec = SPEC(task_item_fields, offsetof(EvTask, has));
 
 static const FieldSpec task_fields[] = {
-	{ .key = "task", .kind = F_OBJECT, .required = true, .sub = &task_item_spec },
+	{ KEY("task"), .kind = F_OBJECT, .required = true, .sub = &task_item_spec },
 };
 
 static const FieldSpec usage_fields[] = {
-	{ .key = "agent", .kind = F_ID, .off = offsetof(EvUsage, agent) },
-	{ .key = "task", .kind = F_ID, .off = offsetof(EvUsage, task) },
-	{ .key = "provider", .kind = F_NAME, .off = offsetof(EvUsage, provider) },
-	{ .key = "model", .kind = F_NAME, .off = offsetof(EvUsage, model) },
-	{ .key = "input_tokens", .kind = F_UINT, .required = true,
+	{ KEY("agent"), .kind = F_ID, .off = offsetof(EvUsage, agent) },
+	{ KEY("task"), .kind = F_ID, .off = offsetof(EvUsage, task) },
+	{ KEY("provider"), .kind = F_NAME, .off = offsetof(EvUsage, provider) },
+	{ KEY("model"), .kind = F_NAME, .off = offsetof(EvUsage, model) },
+	{ KEY("input_tokens"), .kind = F_UINT, .required = true,
 	  .off = offsetof(EvUsage, input_tokens), .has = HAS_INPUT },
-	{ .key = "output_tokens", .kind = F_UINT, .required = true,
+	{ KEY("output_tokens"), .kind = F_UINT, .required = true,
 	  .off = offsetof(EvUsage, output_tokens), .has = HAS_OUTPUT },
-	{ .key = "cache_read_tokens", .kind = F_UINT, .off = offsetof(EvUsage, cache_read_tokens) },
-	{ .key = "cache_write_tokens", .kind = F_UINT,
+	{ KEY("cache_read_tokens"), .kind = F_UINT, .off = offsetof(EvUsage, cache_read_tokens) },
+	{ KEY("cache_write_tokens"), .kind = F_UINT,
 	  .off = offsetof(EvUsage, cache_write_tokens) },
-	{ .key = "reasoning_tokens", .kind = F_UINT, .off = offsetof(EvUsage, reasoning_tokens) },
-	{ .key = "cost_usd", .kind = F_MONEY, .off = offsetof(EvUsage, cost_usd), .has = HAS_COST },
+	{ KEY("reasoning_tokens"), .kind = F_UINT, .off = offsetof(EvUsage, reasoning_tokens) },
+	{ KEY("cost_usd"), .kind = F_MONEY, .off = offsetof(EvUsage, cost_usd), .has = HAS_COST },
 };
 static const ObjSpec usage_item_spec = SPEC(usage_fields, offsetof(EvUsage, has));
 
 static const FieldSpec thread_fields[] = {
-	{ .key = "tid", .kind = F_UINT, .required = true, .off = offsetof(EvThread, tid) },
-	{ .key = "name", .kind = F_NAME, .off = offsetof(EvThread, name) },
-	{ .key = "agent", .kind = F_ID, .off = offsetof(EvThread, agent) },
-	{ .key = "task", .kind = F_ID, .off = offsetof(EvThread, task) },
-	{ .key = "core", .kind = F_UINT, .off = offsetof(EvThread, core), .has = HAS_CORE },
-	{ .key = "cpu", .kind = F_UTIL, .off = offsetof(EvThread, cpu), .has = HAS_CPU },
+	{ KEY("tid"), .kind = F_UINT, .required = true, .off = offsetof(EvThread, tid) },
+	{ KEY("name"), .kind = F_NAME, .off = offsetof(EvThread, name) },
+	{ KEY("agent"), .kind = F_ID, .off = offsetof(EvThread, agent) },
+	{ KEY("task"), .kind = F_ID, .off = offsetof(EvThread, task) },
+	{ KEY("core"), .kind = F_UINT, .off = offsetof(EvThread, core), .has = HAS_CORE },
+	{ KEY("cpu"), .kind = F_UTIL, .off = offsetof(EvThread, cpu), .has = HAS_CPU },
 };
 static const ObjSpec thread_spec = SPEC(thread_fields, offsetof(EvThread, has));
 
 static const FieldSpec threads_fields[] = {
-	{ .key = "interval_ms", .kind = F_UINT, .off = offsetof(EvThreads, interval_ms),
+	{ KEY("interval_ms"), .kind = F_UINT, .off = offsetof(EvThreads, interval_ms),
 	  .has = HAS_INTERVAL },
-	{ .key = "cores", .kind = F_UTILLIST, .off = offsetof(EvThreads, cores),
+	{ KEY("cores"), .kind = F_UTILLIST, .off = offsetof(EvThreads, cores),
 	  .count_off = offsetof(EvThreads, ncores), .max = EVENT_MAX_CORES },
-	{ .key = "threads", .kind = F_OBJLIST, .off = offsetof(EvThreads, threads),
+	{ KEY("threads"), .kind = F_OBJLIST, .off = offsetof(EvThreads, threads),
 	  .count_off = offsetof(EvThreads, nthreads), .max = EVENT_MAX_THREADS,
 	  .elem_size = sizeof(EvThread), .sub = &thread_spec },
 };
 
 static const FieldSpec message_fields[] = {
-	{ ENUMF(message_role_names, ROLE_COUNT), .key = "role", .required = true,
+	{ ENUMF(message_role_names, ROLE_COUNT), KEY("role"), .required = true,
 	  .off = offsetof(EvMessage, role) },
-	{ .key = "text", .kind = F_TEXT, .required = true, .off = offsetof(EvMessage, text) },
-	{ .key = "agent", .kind = F_ID, .off = offsetof(EvMessage, agent) },
-	{ .key = "task", .kind = F_ID, .off = offsetof(EvMessage, task) },
-	{ .key = "id", .kind = F_ID, .off = offsetof(EvMessage, id) },
+	{ KEY("text"), .kind = F_TEXT, .required = true, .off = offsetof(EvMessage, text) },
+	{ KEY("agent"), .kind = F_ID, .off = offsetof(EvMessage, agent) },
+	{ KEY("task"), .kind = F_ID, .off = offsetof(EvMessage, task) },
+	{ KEY("id"), .kind = F_ID, .off = offsetof(EvMessage, id) },
 };
 
 static const FieldSpec log_fields[] = {
-	{ ENUMF(log_level_names, LOG_LEVEL_COUNT), .key = "level", .required = true,
+	{ ENUMF(log_level_names, LOG_LEVEL_COUNT), KEY("level"), .required = true,
 	  .off = offsetof(EvLog, level) },
-	{ .key = "text", .kind = F_TEXT, .required = true, .off = offsetof(EvLog, text) },
-	{ .key = "agent", .kind = F_ID, .off = offsetof(EvLog, agent) },
-	{ .key = "task", .kind = F_ID, .off = offsetof(EvLog, task) },
+	{ KEY("text"), .kind = F_TEXT, .required = true, .off = offsetof(EvLog, text) },
+	{ KEY("agent"), .kind = F_ID, .off = offsetof(EvLog, agent) },
+	{ KEY("task"), .kind = F_ID, .off = offsetof(EvLog, task) },
 };
 
 static const FieldSpec ack_fields[] = {
-	{ .key = "command", .kind = F_ID, .required = true, .off = offsetof(EvAck, command) },
-	{ ENUMF(ack_status_names, ACK_STATUS_COUNT), .key = "status", .required = true,
+	{ KEY("command"), .kind = F_ID, .required = true, .off = offsetof(EvAck, command) },
+	{ ENUMF(ack_status_names, ACK_STATUS_COUNT), KEY("status"), .required = true,
 	  .off = offsetof(EvAck, status) },
-	{ .key = "error", .kind = F_TEXT, .off = offsetof(EvAck, error) },
+	{ KEY("error"), .kind = F_TEXT, .off = offsetof(EvAck, error) },
 };
 
 static const FieldSpec snapshot_fields[] = {
-	{ .key = "agents", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, agents),
+	{ KEY("agents"), .kind = F_OBJLIST, .off = offsetof(EvSnapshot, agents),
 	  .count_off = offsetof(EvSnapshot, nagents), .elem_size = sizeof(EvAgent),
 	  .sub = &agent_item_spec },
-	{ .key = "tasks", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, tasks),
+	{ KEY("tasks"), .kind = F_OBJLIST, .off = offsetof(EvSnapshot, tasks),
 	  .count_off = offsetof(EvSnapshot, ntasks), .elem_size = sizeof(EvTask),
 	  .sub = &task_item_spec },
-	{ .key = "usage", .kind = F_OBJLIST, .off = offsetof(EvSnapshot, usage),
+	{ KEY("usage"), .kind = F_OBJLIST, .off = offsetof(EvSnapshot, usage),
 	  .count_off = offsetof(EvSnapshot, nusage), .elem_size = sizeof(EvUsage),
 	  .sub = &usage_item_spec },
 };
@@ -583,15 +586,10 @@ static bool decode_field(Ctx *c, const JsonNode *it, const FieldSpec *f, void *b
 #undef PATH
 }
 
-/* True when member ch's key is the NUL-terminated name k (short: a byte loop beats strlen). */
-static bool key_is(const JsonNode *ch, const char *k)
+/* True when member ch's key is field f's key. */
+static bool key_is(const JsonNode *ch, const FieldSpec *f)
 {
-	const char *s = ch->key;
-
-	for (uint32_t i = 0; i < ch->keylen; i++)
-		if (k[i] == '\0' || k[i] != s[i])
-			return false;
-	return k[ch->keylen] == '\0';
+	return ch->keylen == f->keylen && memcmp(ch->key, f->key, f->keylen) == 0;
 }
 
 /* Walk a field table over one JSON object, storing into base. */
@@ -600,17 +598,18 @@ static bool decode_object(Ctx *c, const JsonNode *obj, const ObjSpec *spec, void
 {
 	unsigned has = 0;
 	char path[128];
-	const JsonNode *vals[PROTO_MAX_FIELDS] = { 0 };
+	const JsonNode *vals[PROTO_MAX_FIELDS];
 	const JsonNode *ch = json_first(c->doc, obj);
 
 	/* One pass over the object's members (first of duplicate keys wins), then the
 	 * table in order, so errors come in table order. Members usually come in table
 	 * order, so each search starts after the previous match. */
 	size_t hint = 0, nf = spec->nfields;
+	memset(vals, 0, nf * sizeof(vals[0]));
 	for (uint32_t m = 0; m < obj->len; m++, ch = json_after(c->doc, ch)) {
 		for (size_t k = 0; k < nf; k++) {
 			size_t i = hint + k < nf ? hint + k : hint + k - nf;
-			if (key_is(ch, spec->fields[i].key)) {
+			if (key_is(ch, &spec->fields[i])) {
 				if (vals[i] == NULL)
 					vals[i] = ch;
 				hint = i + 1 < nf ? i + 1 : 0;

@@ -716,6 +716,58 @@ static void test_deep_nesting(void **state)
 	free(buf);
 }
 
+/* The JSON grammar is strict (json.c); its documented choices as the decoder shows them. */
+static void test_strict_json(void **state)
+{
+	static const struct {
+		const char *doc, *want;
+	} bad[] = {
+		{ "{\"type\":\"log\",\"seq\":01,\"ts\":1,\"level\":\"info\",\"text\":\"x\"}",
+		  "message: invalid JSON at byte 20: number with a leading zero" },
+		{ "{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\",\"text\":\"a\nb\"}",
+		  "message: invalid JSON at byte 53: control character in a string" },
+		{ "\xef\xbb\xbf{\"type\":\"log\"}", "message: invalid JSON at byte 0" },
+		{ "{\"type\":\"log\",/*c*/\"seq\":1}", "message: invalid JSON at byte 14" },
+		{ "{\"type\":\"log\",\"seq\":1.,\"ts\":1}", "number without digits" },
+		{ "{\"type\":\"log\",\"text\":\"\\x\"}", "invalid escape in a string" },
+	};
+	Event ev;
+	char err[PROTO_ERR_MAX];
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(dec(bad[i].doc, &ev, err), PROTO_REJECT);
+		assert_err_has(err, bad[i].want);
+	}
+	/* Duplicate keys: the first occurrence counts, for the envelope and for fields. */
+	assert_int_equal(dec("{\"type\":\"log\",\"type\":\"nope\",\"seq\":5,\"seq\":-1,\"ts\":1,"
+	                     "\"level\":\"warn\",\"level\":\"bad\",\"text\":\"x\"}", &ev, err),
+	                 PROTO_OK);
+	assert_int_equal(ev.type, EV_LOG);
+	assert_int_equal(ev.seq, 5);
+	assert_int_equal(ev.u.log.level, LOG_WARN);
+	/* A lone surrogate becomes U+FFFD; a pair becomes one 4-byte character. */
+	assert_int_equal(dec("{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\","
+	                     "\"text\":\"a\\ud800b\\ud83d\\ude00\"}", &ev, err), PROTO_OK);
+	assert_string_equal(ev.u.log.text, "a\xef\xbf\xbd" "b\xf0\x9f\x98\x80");
+	/* A string ends at an escaped NUL, enumerations included. */
+	assert_int_equal(dec("{\"type\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\\u0000x\","
+	                     "\"text\":\"ab\\u0000cd\"}", &ev, err), PROTO_OK);
+	assert_string_equal(ev.u.log.text, "ab");
+	assert_int_equal(ev.u.log.level, LOG_INFO);
+	/* Escaped member names match like plain ones. */
+	assert_int_equal(dec("{\"t\\u0079pe\":\"log\",\"seq\":1,\"ts\":1,\"level\":\"info\","
+	                     "\"te\\u0078t\":\"y\"}", &ev, err), PROTO_OK);
+	assert_string_equal(ev.u.log.text, "y");
+	/* Numbers: exponents and fractions with integral values are integers. */
+	assert_int_equal(dec("{\"type\":\"log\",\"seq\":1e2,\"ts\":25.0e-1,\"level\":\"info\","
+	                     "\"text\":\"x\"}", &ev, err), PROTO_REJECT);
+	assert_err_has(err, "'ts' must be a non-negative integer");
+	assert_int_equal(dec("{\"type\":\"log\",\"seq\":1e2,\"ts\":250.0e-1,\"level\":\"info\","
+	                     "\"text\":\"x\"}", &ev, err), PROTO_OK);
+	assert_int_equal(ev.seq, 100);
+	assert_int_equal(ev.ts, 25);
+}
+
 /* Long strings are truncated at UTF-8 boundaries, long deps lists capped, never rejected. */
 static void test_truncation(void **state)
 {
@@ -950,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_strict_json),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_unknown_fields_ignored),
 		cmocka_unit_test(test_encode_subscribe),
