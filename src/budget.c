@@ -14,12 +14,16 @@
 #include "swarmtop/fmt.h"
 
 const char *const budget_level_names[BLEVEL_COUNT] = {
-	[BLEVEL_OK] = "ok", [BLEVEL_WARN] = "warn", [BLEVEL_OVER] = "over",
+        [BLEVEL_OK] = "ok",
+        [BLEVEL_WARN] = "warn",
+        [BLEVEL_OVER] = "over",
 };
 
 const char *const budget_cd_names[BCD_COUNT] = {
-	[BCD_IDLE] = "idle", [BCD_RUNNING] = "running", [BCD_CANCELED] = "canceled",
-	[BCD_FIRED] = "fired",
+        [BCD_IDLE] = "idle",
+        [BCD_RUNNING] = "running",
+        [BCD_CANCELED] = "canceled",
+        [BCD_FIRED] = "fired",
 };
 
 /* Bind state s to budget b, everything zero. */
@@ -216,8 +220,8 @@ void budget_describe(const BudgetState *s, char *buf, size_t cap)
 {
 	char a[32], b[32];
 	const Budget *bg = s->b;
-	bool by_usd = bg->usd > 0 &&
-	              (bg->tokens <= 0 || s->usd / bg->usd >= (double)s->tokens / (double)bg->tokens);
+	bool by_usd = bg->usd > 0 && (bg->tokens <= 0 ||
+	                              s->usd / bg->usd >= (double)s->tokens / (double)bg->tokens);
 
 	if (by_usd) {
 		fmt_usd(a, sizeof(a), s->usd, false);

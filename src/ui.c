@@ -38,16 +38,16 @@
 #include "swarmtop/theme.h"
 #include "swarmtop/view.h"
 
-#define UI_FRAME_MS 33          /* at most ~30 frames per second */
+#define UI_FRAME_MS   33 /* at most ~30 frames per second */
 #define UI_STATUS_MAX 512
-#define UI_MARKS_MAX 512        /* replay marks on the position bar (merged beyond) */
+#define UI_MARKS_MAX  512 /* replay marks on the position bar (merged beyond) */
 
 typedef enum PromptKind {
-	PK_COMMAND,     /* : */
-	PK_FILTER,      /* / in lists */
-	PK_SEARCH,      /* / in the log */
-	PK_INJECT,      /* i */
-	PK_REASON,      /* reason for a destructive verb */
+	PK_COMMAND, /* : */
+	PK_FILTER,  /* / in lists */
+	PK_SEARCH,  /* / in the log */
+	PK_INJECT,  /* i */
+	PK_REASON,  /* reason for a destructive verb */
 	PK_COUNT
 } PromptKind;
 
@@ -57,7 +57,7 @@ typedef struct PendingVerb {
 	int rt;
 	TargetKind kind;
 	char target[EVENT_ID_MAX + 1];
-	bool all_runtimes;      /* :cancel all without a runtime selected */
+	bool all_runtimes; /* :cancel all without a runtime selected */
 } PendingVerb;
 
 typedef struct Ui {
@@ -82,18 +82,18 @@ typedef struct Ui {
 	bool confirm_yes;
 	char confirm_text[256];
 	PendingVerb pending;
-	char reason[256];          /* :reason TEXT, used by the next command */
+	char reason[256]; /* :reason TEXT, used by the next command */
 	char status[UI_STATUS_MAX];
 	int help_scroll;
 	ViewId before_help;
-	int agents_cursor;         /* position in s.rows of the selected agent */
+	int agents_cursor; /* position in s.rows of the selected agent */
 	BudgetState budgets[CONFIG_MAX_BUDGETS];
 	/* replay mode */
-	Replay *rp;                /* non-NULL: replaying a recorded session */
-	Model *idle_model;         /* the loop's own (empty) model while replaying */
-	AppTimer play;             /* drives replay_advance */
+	Replay *rp;        /* non-NULL: replaying a recorded session */
+	Model *idle_model; /* the loop's own (empty) model while replaying */
+	AppTimer play;     /* drives replay_advance */
 	int64_t play_last_ms;
-	char replay_line[160];     /* the header's replay status */
+	char replay_line[160]; /* the header's replay status */
 	double mark_pos[UI_MARKS_MAX];
 	int mark_kind[UI_MARKS_MAX];
 	char budget_line[UI_STATUS_MAX]; /* the countdown, shown over the status line */
@@ -103,7 +103,8 @@ typedef struct Ui {
 /* ---- status line and redraw ---- */
 
 /* Set the status line. */
-static void ui_status(Ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ui_status(Ui *ui, bool error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static void ui_redraw_now(App *a, void *ud);
 static void ui_budgets(Ui *ui, int64_t now_ms);
@@ -158,11 +159,11 @@ static void ui_redraw_now(App *a, void *ud)
 		ui->s.status_is_error = true;
 	}
 	FrameInput in = {
-		.km = &ui->km,
-		.prompt = ui->prompting ? &ui->prompt : NULL,
-		.confirm = ui->confirming ? ui->confirm_text : NULL,
-		.confirm_yes = ui->confirm_yes,
-		.help_scroll = ui->help_scroll,
+	        .km = &ui->km,
+	        .prompt = ui->prompting ? &ui->prompt : NULL,
+	        .confirm = ui->confirming ? ui->confirm_text : NULL,
+	        .confirm_yes = ui->confirm_yes,
+	        .help_scroll = ui->help_scroll,
 	};
 	int col = frame_draw(ui->m, &ui->s, &in, ui->canvas);
 	crt_paint(ui->canvas, col, col >= 0 ? ui->canvas->h - 2 : -1);
@@ -241,9 +242,9 @@ static void ui_scroll(int *v, int delta)
 static void ui_move(Ui *ui, int delta)
 {
 	static const size_t offs[VIEW_COUNT] = {
-		[VIEW_TOKENS] = offsetof(UiState, tokens_scroll),
-		[VIEW_CORES] = offsetof(UiState, threads_scroll),
-		[VIEW_COMMANDS] = offsetof(UiState, commands_scroll),
+	        [VIEW_TOKENS] = offsetof(UiState, tokens_scroll),
+	        [VIEW_CORES] = offsetof(UiState, threads_scroll),
+	        [VIEW_COMMANDS] = offsetof(UiState, commands_scroll),
 	};
 	switch (ui->s.view) {
 	case VIEW_AGENTS:
@@ -284,7 +285,8 @@ static const char *ui_no_steering(const Ui *ui)
 	if (ui->s.replay)
 		return "replay: steering is disabled (this is a recording)";
 	if (ui->s.read_only)
-		return "read-only: steering is disabled (--read-only or 'read-only yes' in the config)";
+		return "read-only: steering is disabled (--read-only or 'read-only yes' in the "
+		       "config)";
 	return NULL;
 }
 
@@ -319,8 +321,8 @@ static void ui_pending_send(Ui *ui)
 			if (!ui->s.tagged_agents[a])
 				continue;
 			any = true;
-			ui_send(ui, ui->m->agents[a].runtime, p->action, TARGET_AGENT, ui->m->agents[a].id,
-			        NULL);
+			ui_send(ui, ui->m->agents[a].runtime, p->action, TARGET_AGENT,
+			        ui->m->agents[a].id, NULL);
 		}
 		if (!any)
 			ui_send(ui, p->rt, p->action, p->kind, p->target, NULL);
@@ -377,7 +379,8 @@ static bool ui_target(Ui *ui, CommandAction act, bool want_task)
 		return true;
 	}
 	if (a < 0) {
-		ui_status(ui, true, "%s: select an agent (Agents view) or a task (Graph view) first",
+		ui_status(ui, true,
+		          "%s: select an agent (Agents view) or a task (Graph view) first",
 		          command_action_names[act]);
 		return false;
 	}
@@ -392,7 +395,8 @@ static bool ui_target(Ui *ui, CommandAction act, bool want_task)
 				best = (int)i;
 		}
 		if (best < 0) {
-			ui_status(ui, true, "retry: agent %s has no failed or canceled task", ag->id);
+			ui_status(ui, true, "retry: agent %s has no failed or canceled task",
+			          ag->id);
 			return false;
 		}
 		p->rt = ui->m->tasks[best].runtime;
@@ -504,13 +508,14 @@ static void ui_budget_fire(Ui *ui, const BudgetState *bs)
 			int a = model_find_agent(ui->m, (int)r, b->target);
 			if (a < 0 || ui->m->agents[a].status == AGENT_PAUSED)
 				continue;
-			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_AGENT, b->target, NULL,
-			                    reason, who, err, sizeof(err));
+			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_AGENT, b->target,
+			                    NULL, reason, who, err, sizeof(err));
 		} else {
-			if (b->scope == BUDGET_RUNTIME && (rt->id == NULL || strcmp(rt->id, b->target)))
+			if (b->scope == BUDGET_RUNTIME &&
+			    (rt->id == NULL || strcmp(rt->id, b->target)))
 				continue;
-			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_RUNTIME, "", NULL, reason,
-			                    who, err, sizeof(err));
+			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_RUNTIME, "", NULL,
+			                    reason, who, err, sizeof(err));
 		}
 		if (ci < 0)
 			failed++;
@@ -522,10 +527,12 @@ static void ui_budget_fire(Ui *ui, const BudgetState *bs)
 		snprintf(msg, sizeof(msg), "budget %s: %s; pausing %s failed: %s", b->name, spent,
 		         target, err);
 	else if (sent)
-		snprintf(msg, sizeof(msg), "budget %s: %s; pause sent to %s", b->name, spent, target);
+		snprintf(msg, sizeof(msg), "budget %s: %s; pause sent to %s", b->name, spent,
+		         target);
 	else
-		snprintf(msg, sizeof(msg), "budget %s: %s; nothing to pause (%s already paused or gone)",
-		         b->name, spent, target);
+		snprintf(msg, sizeof(msg),
+		         "budget %s: %s; nothing to pause (%s already paused or gone)", b->name,
+		         spent, target);
 	ui_budget_note(ui, failed ? LOG_ERROR : LOG_WARN, msg);
 	ui_status(ui, failed != 0, "%s", msg);
 }
@@ -550,21 +557,23 @@ static void ui_budgets(Ui *ui, int64_t now_ms)
 			snprintf(msg, sizeof(msg), "budget %s: %s (%s)%s", b->name, spent,
 			         bs->level == BLEVEL_OVER ? "over" : "80% reached",
 			         bs->level == BLEVEL_OVER && b->policy == BUDGET_PAUSE && !can_act
-			                 ? "; not pausing: steering is disabled" : "");
+			                 ? "; not pausing: steering is disabled"
+			                 : "");
 			ui_budget_note(ui, bs->level == BLEVEL_OVER ? LOG_ERROR : LOG_WARN, msg);
 			ui_status(ui, bs->level == BLEVEL_OVER, "%s", msg);
 		}
 		if (act == BACT_STARTED) {
-			snprintf(msg, sizeof(msg), "budget %s: %s; pausing %s in %ds unless canceled (b)",
-			         b->name, spent, target, budget_seconds_left(bs, now_ms));
+			snprintf(msg, sizeof(msg),
+			         "budget %s: %s; pausing %s in %ds unless canceled (b)", b->name,
+			         spent, target, budget_seconds_left(bs, now_ms));
 			ui_budget_note(ui, LOG_WARN, msg);
 		} else if (act == BACT_FIRE) {
 			ui_budget_fire(ui, bs);
 		}
 		if (bs->cd == BCD_RUNNING && ui->budget_line[0] == '\0') {
 			snprintf(ui->budget_line, sizeof(ui->budget_line),
-			         "budget %s: %s %s pausing %s in %ds, press b to cancel", b->name, spent,
-			         ui->canvas && ui->canvas->ascii ? "-" : "\u2014", target,
+			         "budget %s: %s %s pausing %s in %ds, press b to cancel", b->name,
+			         spent, ui->canvas && ui->canvas->ascii ? "-" : "\u2014", target,
 			         budget_seconds_left(bs, now_ms));
 		}
 	}
@@ -583,8 +592,10 @@ static void act_budget_cancel(Ui *ui)
 		if (!budget_cancel(&ui->budgets[i]))
 			continue;
 		char msg[UI_STATUS_MAX];
-		snprintf(msg, sizeof(msg), "budget %s: automatic pause canceled by the operator, "
-		         "nothing sent", ui->budgets[i].b->name);
+		snprintf(msg, sizeof(msg),
+		         "budget %s: automatic pause canceled by the operator, "
+		         "nothing sent",
+		         ui->budgets[i].b->name);
 		ui_budget_note(ui, LOG_INFO, msg);
 		ui_status(ui, false, "%s", msg);
 		n++;
@@ -612,13 +623,41 @@ static void cmd_view(Ui *ui, ViewId v)
 	ui_dirty(ui);
 }
 
-static void cmd_agents(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_AGENTS); }
-static void cmd_graph(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_GRAPH); }
-static void cmd_tokens(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_TOKENS); }
-static void cmd_cores(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_CORES); }
-static void cmd_log(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_LOG); }
-static void cmd_commands(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_COMMANDS); }
-static void cmd_help(Ui *ui, const char *arg) { (void)arg; cmd_view(ui, VIEW_HELP); }
+static void cmd_agents(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_AGENTS);
+}
+static void cmd_graph(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_GRAPH);
+}
+static void cmd_tokens(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_TOKENS);
+}
+static void cmd_cores(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_CORES);
+}
+static void cmd_log(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_LOG);
+}
+static void cmd_commands(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_COMMANDS);
+}
+static void cmd_help(Ui *ui, const char *arg)
+{
+	(void)arg;
+	cmd_view(ui, VIEW_HELP);
+}
 
 /* :quit */
 static void cmd_quit(Ui *ui, const char *arg)
@@ -664,7 +703,8 @@ static void ui_all(Ui *ui, CommandAction act, const char *arg)
 		return;
 	}
 	if (strcmp(arg, "all") != 0) {
-		ui_status(ui, true, ":%s all  (runtime-wide; select an agent and press a key for one)",
+		ui_status(ui, true,
+		          ":%s all  (runtime-wide; select an agent and press a key for one)",
 		          command_action_names[act]);
 		return;
 	}
@@ -680,9 +720,18 @@ static void ui_all(Ui *ui, CommandAction act, const char *arg)
 		ui_pending_send(ui);
 }
 
-static void cmd_pause(Ui *ui, const char *arg) { ui_all(ui, ACTION_PAUSE, arg); }
-static void cmd_resume(Ui *ui, const char *arg) { ui_all(ui, ACTION_RESUME, arg); }
-static void cmd_cancel(Ui *ui, const char *arg) { ui_all(ui, ACTION_CANCEL, arg); }
+static void cmd_pause(Ui *ui, const char *arg)
+{
+	ui_all(ui, ACTION_PAUSE, arg);
+}
+static void cmd_resume(Ui *ui, const char *arg)
+{
+	ui_all(ui, ACTION_RESUME, arg);
+}
+static void cmd_cancel(Ui *ui, const char *arg)
+{
+	ui_all(ui, ACTION_CANCEL, arg);
+}
 
 /* :filter TEXT */
 static void cmd_filter(Ui *ui, const char *arg)
@@ -692,21 +741,21 @@ static void cmd_filter(Ui *ui, const char *arg)
 }
 
 static const UiCmd ui_cmds[] = {
-	{ "agents", cmd_agents, "the Agents view" },
-	{ "graph", cmd_graph, "the Graph view" },
-	{ "tokens", cmd_tokens, "the Tokens view" },
-	{ "cores", cmd_cores, "the Cores view" },
-	{ "log", cmd_log, "the Log view" },
-	{ "commands", cmd_commands, "the audit trail of commands" },
-	{ "help", cmd_help, "keys and commands" },
-	{ "theme", cmd_theme, "switch theme: :theme NAME" },
-	{ "reason", cmd_reason, "reason for the next command: :reason TEXT" },
-	{ "pause", cmd_pause, ":pause all" },
-	{ "resume", cmd_resume, ":resume all" },
-	{ "cancel", cmd_cancel, ":cancel all (asks first)" },
-	{ "filter", cmd_filter, "filter rows: :filter TEXT" },
-	{ "quit", cmd_quit, "quit" },
-	{ "q", cmd_quit, "quit" },
+        {"agents", cmd_agents, "the Agents view"},
+        {"graph", cmd_graph, "the Graph view"},
+        {"tokens", cmd_tokens, "the Tokens view"},
+        {"cores", cmd_cores, "the Cores view"},
+        {"log", cmd_log, "the Log view"},
+        {"commands", cmd_commands, "the audit trail of commands"},
+        {"help", cmd_help, "keys and commands"},
+        {"theme", cmd_theme, "switch theme: :theme NAME"},
+        {"reason", cmd_reason, "reason for the next command: :reason TEXT"},
+        {"pause", cmd_pause, ":pause all"},
+        {"resume", cmd_resume, ":resume all"},
+        {"cancel", cmd_cancel, ":cancel all (asks first)"},
+        {"filter", cmd_filter, "filter rows: :filter TEXT"},
+        {"quit", cmd_quit, "quit"},
+        {"q", cmd_quit, "quit"},
 };
 
 /* Run a `:` command line. */
@@ -845,16 +894,46 @@ static void ui_confirm_key(Ui *ui, int key)
 
 /* ---- actions ---- */
 
-static void act_quit(Ui *ui) { app_quit(ui->app, 0); }
-static void act_help(Ui *ui) { cmd_help(ui, ""); }
-static void act_agents(Ui *ui) { cmd_view(ui, VIEW_AGENTS); }
-static void act_graph(Ui *ui) { cmd_view(ui, VIEW_GRAPH); }
-static void act_tokens(Ui *ui) { cmd_view(ui, VIEW_TOKENS); }
-static void act_cores(Ui *ui) { cmd_view(ui, VIEW_CORES); }
-static void act_log(Ui *ui) { cmd_view(ui, VIEW_LOG); }
-static void act_commands(Ui *ui) { cmd_view(ui, VIEW_COMMANDS); }
-static void act_up(Ui *ui) { ui_move(ui, -1); }
-static void act_down(Ui *ui) { ui_move(ui, 1); }
+static void act_quit(Ui *ui)
+{
+	app_quit(ui->app, 0);
+}
+static void act_help(Ui *ui)
+{
+	cmd_help(ui, "");
+}
+static void act_agents(Ui *ui)
+{
+	cmd_view(ui, VIEW_AGENTS);
+}
+static void act_graph(Ui *ui)
+{
+	cmd_view(ui, VIEW_GRAPH);
+}
+static void act_tokens(Ui *ui)
+{
+	cmd_view(ui, VIEW_TOKENS);
+}
+static void act_cores(Ui *ui)
+{
+	cmd_view(ui, VIEW_CORES);
+}
+static void act_log(Ui *ui)
+{
+	cmd_view(ui, VIEW_LOG);
+}
+static void act_commands(Ui *ui)
+{
+	cmd_view(ui, VIEW_COMMANDS);
+}
+static void act_up(Ui *ui)
+{
+	ui_move(ui, -1);
+}
+static void act_down(Ui *ui)
+{
+	ui_move(ui, 1);
+}
 
 /* Left/right: the neighbouring layer in the graph, else the same as up/down. */
 static void ui_side(Ui *ui, int dx)
@@ -867,12 +946,30 @@ static void ui_side(Ui *ui, int dx)
 	}
 }
 
-static void act_left(Ui *ui) { ui_side(ui, -1); }
-static void act_right(Ui *ui) { ui_side(ui, 1); }
-static void act_page_up(Ui *ui) { ui_move(ui, -ui_page(ui)); }
-static void act_page_down(Ui *ui) { ui_move(ui, ui_page(ui)); }
-static void act_top(Ui *ui) { ui_move(ui, -1000000); }
-static void act_bottom(Ui *ui) { ui_move(ui, 1000000); }
+static void act_left(Ui *ui)
+{
+	ui_side(ui, -1);
+}
+static void act_right(Ui *ui)
+{
+	ui_side(ui, 1);
+}
+static void act_page_up(Ui *ui)
+{
+	ui_move(ui, -ui_page(ui));
+}
+static void act_page_down(Ui *ui)
+{
+	ui_move(ui, ui_page(ui));
+}
+static void act_top(Ui *ui)
+{
+	ui_move(ui, -1000000);
+}
+static void act_bottom(Ui *ui)
+{
+	ui_move(ui, 1000000);
+}
 
 /* Tab / Shift-Tab: cycle through the views (not help). */
 static void ui_cycle(Ui *ui, int d)
@@ -882,8 +979,14 @@ static void ui_cycle(Ui *ui, int d)
 	cmd_view(ui, (ViewId)v);
 }
 
-static void act_next_view(Ui *ui) { ui_cycle(ui, 1); }
-static void act_prev_view(Ui *ui) { ui_cycle(ui, -1); }
+static void act_next_view(Ui *ui)
+{
+	ui_cycle(ui, 1);
+}
+static void act_prev_view(Ui *ui)
+{
+	ui_cycle(ui, -1);
+}
 
 /* Enter: drill into the selection (agent -> its task graph). */
 static void act_enter(Ui *ui)
@@ -921,7 +1024,10 @@ static void act_filter(Ui *ui)
 	}
 }
 
-static void act_prompt(Ui *ui) { ui_prompt(ui, PK_COMMAND, ":", NULL); }
+static void act_prompt(Ui *ui)
+{
+	ui_prompt(ui, PK_COMMAND, ":", NULL);
+}
 
 /* < and >: sort by the previous/next column. */
 static void ui_sort(Ui *ui, int d)
@@ -931,8 +1037,14 @@ static void ui_sort(Ui *ui, int d)
 	          ui->s.sort_desc ? " (descending)" : "");
 }
 
-static void act_sort_next(Ui *ui) { ui_sort(ui, 1); }
-static void act_sort_prev(Ui *ui) { ui_sort(ui, -1); }
+static void act_sort_next(Ui *ui)
+{
+	ui_sort(ui, 1);
+}
+static void act_sort_prev(Ui *ui)
+{
+	ui_sort(ui, -1);
+}
 
 /* I: reverse the sort. */
 static void act_sort_reverse(Ui *ui)
@@ -982,14 +1094,31 @@ static void act_next_runtime(Ui *ui)
 	if (ui->s.runtime < 0)
 		ui_status(ui, false, "all runtimes");
 	else
-		ui_status(ui, false, "runtime %s", ui->m->runtimes[ui->s.runtime].id
-		          ? ui->m->runtimes[ui->s.runtime].id : ui->m->runtimes[ui->s.runtime].url);
+		ui_status(ui, false, "runtime %s",
+		          ui->m->runtimes[ui->s.runtime].id ? ui->m->runtimes[ui->s.runtime].id
+		                                            : ui->m->runtimes[ui->s.runtime].url);
 }
 
-static void act_pan_left(Ui *ui) { ui->s.pan_x -= 8; ui_dirty(ui); }
-static void act_pan_right(Ui *ui) { ui->s.pan_x += 8; ui_dirty(ui); }
-static void act_pan_up(Ui *ui) { ui->s.pan_y -= 4; ui_dirty(ui); }
-static void act_pan_down(Ui *ui) { ui->s.pan_y += 4; ui_dirty(ui); }
+static void act_pan_left(Ui *ui)
+{
+	ui->s.pan_x -= 8;
+	ui_dirty(ui);
+}
+static void act_pan_right(Ui *ui)
+{
+	ui->s.pan_x += 8;
+	ui_dirty(ui);
+}
+static void act_pan_up(Ui *ui)
+{
+	ui->s.pan_y -= 4;
+	ui_dirty(ui);
+}
+static void act_pan_down(Ui *ui)
+{
+	ui->s.pan_y += 4;
+	ui_dirty(ui);
+}
 
 /* The statuses n/N jump between in the graph: what needs a look or is running. */
 #define UI_HOT_MASK ((1u << TASK_FAILED) | (1u << TASK_WORKING) | (1u << TASK_INPUT_REQUIRED))
@@ -1022,14 +1151,21 @@ static void ui_hot(Ui *ui, int d)
 	ui_dirty(ui);
 }
 
-static void act_next_hot(Ui *ui) { ui_hot(ui, 1); }
-static void act_prev_hot(Ui *ui) { ui_hot(ui, -1); }
+static void act_next_hot(Ui *ui)
+{
+	ui_hot(ui, 1);
+}
+static void act_prev_hot(Ui *ui)
+{
+	ui_hot(ui, -1);
+}
 
 /* c: collapse finished subtrees. */
 static void act_collapse(Ui *ui)
 {
 	ui->s.collapse_done = !ui->s.collapse_done;
-	ui_status(ui, false, "finished subtrees %s", ui->s.collapse_done ? "collapsed" : "expanded");
+	ui_status(ui, false, "finished subtrees %s",
+	          ui->s.collapse_done ? "collapsed" : "expanded");
 }
 
 /* t: graph as a tree list. */
@@ -1106,8 +1242,11 @@ static void ui_replay_timer(App *a, void *ud)
 	bool busy = replay_playing(ui->rp) || replay_seeking(ui->rp);
 	if (dirty || busy || !st.done)
 		ui_dirty(ui);
-	app_timer_start(a, &ui->play, busy ? UI_FRAME_MS : st.done ? 1000 : 250, ui_replay_timer,
-	                ui);
+	app_timer_start(a, &ui->play,
+	                busy      ? UI_FRAME_MS
+	                : st.done ? 1000
+	                          : 250,
+	                ui_replay_timer, ui);
 }
 
 /* Run a replay control and redraw (keys of SCOPE_REPLAY). */
@@ -1158,20 +1297,51 @@ static void ui_replay_mark(Ui *ui, int dir)
 		ui_status(ui, false, "replay: no %s failure, gap or command",
 		          dir > 0 ? "later" : "earlier");
 	else
-		ui_status(ui, false, "replay: jumped to the %s mark", dir > 0 ? "next" : "previous");
+		ui_status(ui, false, "replay: jumped to the %s mark",
+		          dir > 0 ? "next" : "previous");
 	ui_replay_after(ui);
 }
 
-static void act_replay_slower(Ui *ui) { ui_replay_speed(ui, -1); }
-static void act_replay_faster(Ui *ui) { ui_replay_speed(ui, 1); }
-static void act_replay_back(Ui *ui) { ui_replay_seek_by(ui, -10000); }
-static void act_replay_fwd(Ui *ui) { ui_replay_seek_by(ui, 10000); }
-static void act_replay_back_min(Ui *ui) { ui_replay_seek_by(ui, -60000); }
-static void act_replay_fwd_min(Ui *ui) { ui_replay_seek_by(ui, 60000); }
-static void act_replay_start(Ui *ui) { ui_replay_seek(ui, replay_start_ms(ui->rp)); }
-static void act_replay_end(Ui *ui) { ui_replay_seek(ui, replay_end_ms(ui->rp)); }
-static void act_replay_next_mark(Ui *ui) { ui_replay_mark(ui, 1); }
-static void act_replay_prev_mark(Ui *ui) { ui_replay_mark(ui, -1); }
+static void act_replay_slower(Ui *ui)
+{
+	ui_replay_speed(ui, -1);
+}
+static void act_replay_faster(Ui *ui)
+{
+	ui_replay_speed(ui, 1);
+}
+static void act_replay_back(Ui *ui)
+{
+	ui_replay_seek_by(ui, -10000);
+}
+static void act_replay_fwd(Ui *ui)
+{
+	ui_replay_seek_by(ui, 10000);
+}
+static void act_replay_back_min(Ui *ui)
+{
+	ui_replay_seek_by(ui, -60000);
+}
+static void act_replay_fwd_min(Ui *ui)
+{
+	ui_replay_seek_by(ui, 60000);
+}
+static void act_replay_start(Ui *ui)
+{
+	ui_replay_seek(ui, replay_start_ms(ui->rp));
+}
+static void act_replay_end(Ui *ui)
+{
+	ui_replay_seek(ui, replay_end_ms(ui->rp));
+}
+static void act_replay_next_mark(Ui *ui)
+{
+	ui_replay_mark(ui, 1);
+}
+static void act_replay_prev_mark(Ui *ui)
+{
+	ui_replay_mark(ui, -1);
+}
 
 /* A steering verb: checked for read-only and replay first. */
 static void ui_steer(Ui *ui, void (*fn)(Ui *ui))
@@ -1183,44 +1353,82 @@ static void ui_steer(Ui *ui, void (*fn)(Ui *ui))
 		fn(ui);
 }
 
-static void act_pause_key(Ui *ui) { ui_steer(ui, act_pause); }
-static void act_retry_key(Ui *ui) { ui_steer(ui, act_retry); }
-static void act_cancel_key(Ui *ui) { ui_steer(ui, act_cancel); }
-static void act_inject_key(Ui *ui) { ui_steer(ui, act_inject); }
+static void act_pause_key(Ui *ui)
+{
+	ui_steer(ui, act_pause);
+}
+static void act_retry_key(Ui *ui)
+{
+	ui_steer(ui, act_retry);
+}
+static void act_cancel_key(Ui *ui)
+{
+	ui_steer(ui, act_cancel);
+}
+static void act_inject_key(Ui *ui)
+{
+	ui_steer(ui, act_inject);
+}
 
 typedef void (*ActionFn)(Ui *ui);
 
 static const ActionFn ui_actions[ACT_COUNT] = {
-	[ACT_QUIT] = act_quit,           [ACT_HELP] = act_help,
-	[ACT_VIEW_AGENTS] = act_agents,  [ACT_VIEW_GRAPH] = act_graph,
-	[ACT_VIEW_TOKENS] = act_tokens,  [ACT_VIEW_CORES] = act_cores,
-	[ACT_VIEW_LOG] = act_log,        [ACT_VIEW_COMMANDS] = act_commands,
-	[ACT_NEXT_VIEW] = act_next_view, [ACT_PREV_VIEW] = act_prev_view,
-	[ACT_UP] = act_up,               [ACT_DOWN] = act_down,
-	[ACT_LEFT] = act_left,           [ACT_RIGHT] = act_right,
-	[ACT_PAGE_UP] = act_page_up,     [ACT_PAGE_DOWN] = act_page_down,
-	[ACT_TOP] = act_top,             [ACT_BOTTOM] = act_bottom,
-	[ACT_ENTER] = act_enter,         [ACT_BACK] = act_back,
-	[ACT_FILTER] = act_filter,       [ACT_PROMPT] = act_prompt,
-	[ACT_SORT_NEXT] = act_sort_next, [ACT_SORT_PREV] = act_sort_prev,
-	[ACT_SORT_REVERSE] = act_sort_reverse,
-	[ACT_TAG] = act_tag,             [ACT_UNTAG_ALL] = act_untag_all,
-	[ACT_PAUSE] = act_pause_key,     [ACT_RETRY] = act_retry_key,
-	[ACT_CANCEL] = act_cancel_key,   [ACT_INJECT] = act_inject_key,
-	[ACT_NEXT_RUNTIME] = act_next_runtime,
-	[ACT_PAN_LEFT] = act_pan_left,   [ACT_PAN_RIGHT] = act_pan_right,
-	[ACT_PAN_UP] = act_pan_up,       [ACT_PAN_DOWN] = act_pan_down,
-	[ACT_NEXT_HOT] = act_next_hot,   [ACT_PREV_HOT] = act_prev_hot,
-	[ACT_COLLAPSE] = act_collapse,   [ACT_LIST_MODE] = act_list_mode,
-	[ACT_FOLLOW] = act_follow,       [ACT_LEVEL] = act_level,
-	[ACT_BY_MODEL] = act_by_model,   [ACT_REDRAW] = act_redraw,
-	[ACT_BUDGET_CANCEL] = act_budget_cancel,
-	[ACT_REPLAY_PLAY] = act_replay_play,     [ACT_REPLAY_SLOWER] = act_replay_slower,
-	[ACT_REPLAY_FASTER] = act_replay_faster, [ACT_REPLAY_BACK] = act_replay_back,
-	[ACT_REPLAY_FWD] = act_replay_fwd,       [ACT_REPLAY_BACK_MIN] = act_replay_back_min,
-	[ACT_REPLAY_FWD_MIN] = act_replay_fwd_min, [ACT_REPLAY_START] = act_replay_start,
-	[ACT_REPLAY_END] = act_replay_end,       [ACT_REPLAY_NEXT_MARK] = act_replay_next_mark,
-	[ACT_REPLAY_PREV_MARK] = act_replay_prev_mark,
+        [ACT_QUIT] = act_quit,
+        [ACT_HELP] = act_help,
+        [ACT_VIEW_AGENTS] = act_agents,
+        [ACT_VIEW_GRAPH] = act_graph,
+        [ACT_VIEW_TOKENS] = act_tokens,
+        [ACT_VIEW_CORES] = act_cores,
+        [ACT_VIEW_LOG] = act_log,
+        [ACT_VIEW_COMMANDS] = act_commands,
+        [ACT_NEXT_VIEW] = act_next_view,
+        [ACT_PREV_VIEW] = act_prev_view,
+        [ACT_UP] = act_up,
+        [ACT_DOWN] = act_down,
+        [ACT_LEFT] = act_left,
+        [ACT_RIGHT] = act_right,
+        [ACT_PAGE_UP] = act_page_up,
+        [ACT_PAGE_DOWN] = act_page_down,
+        [ACT_TOP] = act_top,
+        [ACT_BOTTOM] = act_bottom,
+        [ACT_ENTER] = act_enter,
+        [ACT_BACK] = act_back,
+        [ACT_FILTER] = act_filter,
+        [ACT_PROMPT] = act_prompt,
+        [ACT_SORT_NEXT] = act_sort_next,
+        [ACT_SORT_PREV] = act_sort_prev,
+        [ACT_SORT_REVERSE] = act_sort_reverse,
+        [ACT_TAG] = act_tag,
+        [ACT_UNTAG_ALL] = act_untag_all,
+        [ACT_PAUSE] = act_pause_key,
+        [ACT_RETRY] = act_retry_key,
+        [ACT_CANCEL] = act_cancel_key,
+        [ACT_INJECT] = act_inject_key,
+        [ACT_NEXT_RUNTIME] = act_next_runtime,
+        [ACT_PAN_LEFT] = act_pan_left,
+        [ACT_PAN_RIGHT] = act_pan_right,
+        [ACT_PAN_UP] = act_pan_up,
+        [ACT_PAN_DOWN] = act_pan_down,
+        [ACT_NEXT_HOT] = act_next_hot,
+        [ACT_PREV_HOT] = act_prev_hot,
+        [ACT_COLLAPSE] = act_collapse,
+        [ACT_LIST_MODE] = act_list_mode,
+        [ACT_FOLLOW] = act_follow,
+        [ACT_LEVEL] = act_level,
+        [ACT_BY_MODEL] = act_by_model,
+        [ACT_REDRAW] = act_redraw,
+        [ACT_BUDGET_CANCEL] = act_budget_cancel,
+        [ACT_REPLAY_PLAY] = act_replay_play,
+        [ACT_REPLAY_SLOWER] = act_replay_slower,
+        [ACT_REPLAY_FASTER] = act_replay_faster,
+        [ACT_REPLAY_BACK] = act_replay_back,
+        [ACT_REPLAY_FWD] = act_replay_fwd,
+        [ACT_REPLAY_BACK_MIN] = act_replay_back_min,
+        [ACT_REPLAY_FWD_MIN] = act_replay_fwd_min,
+        [ACT_REPLAY_START] = act_replay_start,
+        [ACT_REPLAY_END] = act_replay_end,
+        [ACT_REPLAY_NEXT_MARK] = act_replay_next_mark,
+        [ACT_REPLAY_PREV_MARK] = act_replay_prev_mark,
 };
 
 /* A mouse event: tabs switch views, clicks select rows, the wheel scrolls. */
@@ -1233,7 +1441,7 @@ static void ui_mouse(Ui *ui, const CrtMouse *ms)
 	}
 	if (ms->y == top - 1) {
 		/* The tab bar: " 1 Agents " cells are laid out in order; find by x. */
-		static const int widths[] = { 10, 9, 10, 9, 7, 12 };
+		static const int widths[] = {10, 9, 10, 9, 7, 12};
 		int x = 0;
 		for (int v = 0; v < VIEW_HELP; v++) {
 			if (ms->x >= x && ms->x < x + widths[v]) {
@@ -1300,7 +1508,7 @@ static void ui_key(Ui *ui, int key, const CrtMouse *ms)
 static void ui_on_input(void *ud)
 {
 	Ui *ui = ud;
-	CrtMouse ms = { 0 };
+	CrtMouse ms = {0};
 	int key;
 	while ((key = crt_key(&ms)) != -1)
 		ui_key(ui, key, &ms);
@@ -1329,10 +1537,11 @@ static void ui_on_command(void *ud, int ci)
 {
 	Ui *ui = ud;
 	const ModelCommand *c = &ui->m->commands[ci];
-	bool bad = c->state == CMD_REJECTED || c->state == CMD_UNANSWERED || c->state == CMD_REFUSED;
+	bool bad =
+	        c->state == CMD_REJECTED || c->state == CMD_UNANSWERED || c->state == CMD_REFUSED;
 	ui_status(ui, bad, "%s %s: %s%s%s", command_action_names[c->action],
-	          c->target_kind == TARGET_RUNTIME ? "runtime" : c->target, cmd_state_names[c->state],
-	          c->error ? ": " : "", c->error ? c->error : "");
+	          c->target_kind == TARGET_RUNTIME ? "runtime" : c->target,
+	          cmd_state_names[c->state], c->error ? ": " : "", c->error ? c->error : "");
 }
 
 /* Once a second: the clock, stuck agents, rates. */
@@ -1401,14 +1610,15 @@ static int ui_load_theme(Theme *t, const char *name, char *err, size_t cap)
 		char names[256] = "";
 		for (size_t i = 0; i < builtin_themes_count; i++) {
 			size_t l = strlen(names);
-			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "", builtin_themes[i].name);
+			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "",
+			         builtin_themes[i].name);
 		}
 		snprintf(err, cap, "unknown theme '%s' (built in: %s)", name, names);
 		return -1;
 	}
 	theme_default(t);
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	ErrCtx e = { file ? path : name, 0 };
+	ErrCtx e = {file ? path : name, 0};
 	theme_parse(t, text, file ? len : strlen(text), ui_file_err, &e);
 	free(file);
 	return 0;
@@ -1424,7 +1634,7 @@ static int ui_load_settings(Ui *ui)
 	config_init(&ui->cfg);
 	keymap_default(&ui->km);
 	prices_init(&ui->prices);
-	ErrCtx pe = { "built-in prices", 0 };
+	ErrCtx pe = {"built-in prices", 0};
 	prices_parse(&ui->prices, builtin_prices, strlen(builtin_prices), ui_file_err, &pe);
 	if (o->config)
 		snprintf(path, sizeof(path), "%s", o->config);
@@ -1436,13 +1646,13 @@ static int ui_load_settings(Ui *ui)
 		return 2;
 	}
 	if (text) {
-		ErrCtx e = { path, 0 };
+		ErrCtx e = {path, 0};
 		config_parse(&ui->cfg, &ui->km, &ui->prices, text, len, ui_file_err, &e);
 		free(text);
 		if (e.count)
 			snprintf(ui->status, sizeof(ui->status),
-			         "%d bad line%s in %s (the rest loaded; details on stderr)", e.count,
-			         e.count > 1 ? "s" : "", path);
+			         "%d bad line%s in %s (the rest loaded; details on stderr)",
+			         e.count, e.count > 1 ? "s" : "", path);
 	}
 	char err[256];
 	const char *theme = o->theme ? o->theme : ui->cfg.theme;
@@ -1545,8 +1755,10 @@ int ui_replay_run(const CliOptions *o)
 	if (o->at) {
 		int64_t at = replay_parse_at(ui.rp, o->at);
 		if (at < 0) {
-			fprintf(stderr, "swarmtop: replay: bad --at '%s' (try +90s, +5m, 25%% or "
-			        "HH:MM[:SS])\n", o->at);
+			fprintf(stderr,
+			        "swarmtop: replay: bad --at '%s' (try +90s, +5m, 25%% or "
+			        "HH:MM[:SS])\n",
+			        o->at);
 			rc = 2;
 			goto out_replay;
 		}
@@ -1566,7 +1778,7 @@ int ui_replay_run(const CliOptions *o)
 		fprintf(stderr, "swarmtop: %s\n", err);
 		goto out_model;
 	}
-	AppHooks hooks = { .ud = &ui, .tick = ui_on_tick, .input = ui_on_input };
+	AppHooks hooks = {.ud = &ui, .tick = ui_on_tick, .input = ui_on_input};
 	app_set_hooks(ui.app, &hooks);
 	ui.m = replay_model(ui.rp);
 	replay_play(ui.rp, true);
@@ -1632,8 +1844,9 @@ int ui_run(const CliOptions *o)
 		ui.s.status_msg = ui.status;
 		ui.s.status_is_error = true;
 	} else {
-		StoreSessionInfo info = { .started_ms = app_now_ms(), .how = "live",
-		                          .label = ui.s.demo ? "demo" : NULL };
+		StoreSessionInfo info = {.started_ms = app_now_ms(),
+		                         .how = "live",
+		                         .label = ui.s.demo ? "demo" : NULL};
 		session = store_session_begin(ui.st, &info);
 	}
 	ui.m = model_new();
@@ -1647,12 +1860,12 @@ int ui_run(const CliOptions *o)
 		goto out_model;
 	}
 	AppHooks hooks = {
-		.ud = &ui,
-		.event = ui_on_event,
-		.conn = ui_on_conn,
-		.command = ui_on_command,
-		.tick = ui_on_tick,
-		.input = ui_on_input,
+	        .ud = &ui,
+	        .event = ui_on_event,
+	        .conn = ui_on_conn,
+	        .command = ui_on_command,
+	        .tick = ui_on_tick,
+	        .input = ui_on_input,
 	};
 	app_set_hooks(ui.app, &hooks);
 	if (session > 0)

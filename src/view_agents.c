@@ -572,10 +572,9 @@ void view_agents_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 		else if (bl == BLEVEL_OVER)
 			canvas_paint(c, r.x, y, r.w, EL_ALARM);
 		/* The budget mark: '$' at 80 %, on the alarm colour past 100 %. */
+		Element mark = bl == BLEVEL_OVER ? EL_ALARM : EL_BUDGET_WARN;
 		if (bl != BLEVEL_OK)
-			canvas_set(c, r.x + cx[C_MARK], y, '$',
-			           (int)i == selrow ? EL_SELECTED
-			                            : bl == BLEVEL_OVER ? EL_ALARM : EL_BUDGET_WARN);
+			canvas_set(c, r.x + cx[C_MARK], y, '$', (int)i == selrow ? EL_SELECTED : mark);
 	}
 	if ((int)n > body.h) {
 		char pos[48];

@@ -32,13 +32,13 @@
 #include "swarmtop/model.h"
 #include "swarmtop/usage.h"
 
-#define BUDGET_WARN_AT    0.8   /* fraction of the limit that raises the warning mark */
-#define BUDGET_HOUR_SLOTS 61    /* minute samples of the rolling hour (+1: the current) */
+#define BUDGET_WARN_AT    0.8 /* fraction of the limit that raises the warning mark */
+#define BUDGET_HOUR_SLOTS 61  /* minute samples of the rolling hour (+1: the current) */
 
 typedef enum BudgetLevel {
 	BLEVEL_OK,
-	BLEVEL_WARN,      /* >= 80 % */
-	BLEVEL_OVER,      /* >= 100 % */
+	BLEVEL_WARN, /* >= 80 % */
+	BLEVEL_OVER, /* >= 100 % */
 	BLEVEL_COUNT
 } BudgetLevel;
 
@@ -47,8 +47,8 @@ extern const char *const budget_level_names[BLEVEL_COUNT];
 typedef enum BudgetCd {
 	BCD_IDLE,
 	BCD_RUNNING,
-	BCD_CANCELED,     /* the operator stopped it; nothing is sent for this crossing */
-	BCD_FIRED,        /* the deadline passed; the pause went out */
+	BCD_CANCELED, /* the operator stopped it; nothing is sent for this crossing */
+	BCD_FIRED,    /* the deadline passed; the pause went out */
 	BCD_COUNT
 } BudgetCd;
 
@@ -57,22 +57,22 @@ extern const char *const budget_cd_names[BCD_COUNT];
 /* What budget_step asks the caller to do. */
 typedef enum BudgetAct {
 	BACT_NONE,
-	BACT_STARTED,     /* a countdown began: say so */
-	BACT_FIRE,        /* send the pause now (once) */
-	BACT_RESET,       /* back under the limit: a countdown or its result was cleared */
+	BACT_STARTED, /* a countdown began: say so */
+	BACT_FIRE,    /* send the pause now (once) */
+	BACT_RESET,   /* back under the limit: a countdown or its result was cleared */
 	BACT_COUNT
 } BudgetAct;
 
 typedef struct BudgetState {
-	const Budget *b;          /* the config's budget (not owned) */
+	const Budget *b; /* the config's budget (not owned) */
 	/* the latest evaluation */
-	double usd;               /* spent in the window (session or hour) */
+	double usd; /* spent in the window (session or hour) */
 	int64_t tokens;
-	bool unpriced;            /* some tokens in scope have no price: usd is a lower bound */
-	double fraction;          /* the larger of usd/limit and tokens/limit */
+	bool unpriced;   /* some tokens in scope have no price: usd is a lower bound */
+	double fraction; /* the larger of usd/limit and tokens/limit */
 	BudgetLevel level;
 	/* rolling hour: cumulative spend sampled at the first evaluation of each minute */
-	int64_t slot_min[BUDGET_HOUR_SLOTS];   /* minute number, 0 = empty */
+	int64_t slot_min[BUDGET_HOUR_SLOTS]; /* minute number, 0 = empty */
 	double slot_usd[BUDGET_HOUR_SLOTS];
 	int64_t slot_tokens[BUDGET_HOUR_SLOTS];
 	/* countdown */

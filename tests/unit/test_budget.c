@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "swarmtop/budget.h"
@@ -36,11 +37,11 @@ static int fx_setup(void **state)
 	f.m = model_new();
 	prices_init(&f.prices);
 	prices_parse(&f.prices, prices, strlen(prices), NULL, NULL);
-	const char *ids[2] = { "rt-a", "rt-b" };
+	const char *ids[2] = {"rt-a", "rt-b"};
 	for (int i = 0; i < 2; i++) {
 		int rt = model_add_runtime(f.m, ids[i], T0);
-		Event ev = { .type = EV_HELLO };
-		ev.u.hello = (EvHello){ .proto = 1, .id = ids[i], .instance = "i-1", .name = ids[i] };
+		Event ev = {.type = EV_HELLO};
+		ev.u.hello = (EvHello){.proto = 1, .id = ids[i], .instance = "i-1", .name = ids[i]};
 		model_apply(f.m, rt, &ev, T0, NULL);
 	}
 	*state = &f;
@@ -60,10 +61,14 @@ static int fx_teardown(void **state)
 static void usage(Fx *f, int rt, const char *ag, const char *model, int64_t in, int64_t out,
                   double cost, int64_t t)
 {
-	Event ev = { .type = EV_USAGE };
-	ev.u.usage = (EvUsage){ .agent = ag, .provider = "test", .model = model,
-	                        .input_tokens = in, .output_tokens = out,
-	                        .cost_usd = cost > 0 ? cost : 0, .has = cost > 0 ? HAS_COST : 0 };
+	Event ev = {.type = EV_USAGE};
+	ev.u.usage = (EvUsage){.agent = ag,
+	                       .provider = "test",
+	                       .model = model,
+	                       .input_tokens = in,
+	                       .output_tokens = out,
+	                       .cost_usd = cost > 0 ? cost : 0,
+	                       .has = cost > 0 ? HAS_COST : 0};
 	ev.seq = ++f->seq[rt];
 	ev.ts = t;
 	model_apply(f->m, rt, &ev, t, NULL);
@@ -72,8 +77,8 @@ static void usage(Fx *f, int rt, const char *ag, const char *model, int64_t in, 
 /* An agent on runtime rt. */
 static void agent(Fx *f, int rt, const char *id, int64_t t)
 {
-	Event ev = { .type = EV_AGENT };
-	ev.u.agent = (EvAgent){ .id = id, .name = id, .status = AGENT_WORKING, .has = HAS_STATUS };
+	Event ev = {.type = EV_AGENT};
+	ev.u.agent = (EvAgent){.id = id, .name = id, .status = AGENT_WORKING, .has = HAS_STATUS};
 	ev.seq = ++f->seq[rt];
 	ev.ts = t;
 	model_apply(f->m, rt, &ev, t, NULL);
@@ -99,8 +104,8 @@ static Budget mk(BudgetScope scope, const char *target, double usd, int64_t toke
 static void test_spend_usd(void **state)
 {
 	Fx *f = *state;
-	usage(f, 0, "a1", "test-model", 1000000, 0, 0, T0);       /* estimate $1 */
-	usage(f, 0, "a1", "test-model", 0, 0, 0.5, T0);           /* billed $0.50 */
+	usage(f, 0, "a1", "test-model", 1000000, 0, 0, T0); /* estimate $1 */
+	usage(f, 0, "a1", "test-model", 0, 0, 0.5, T0);     /* billed $0.50 */
 	Budget b = mk(BUDGET_ALL, NULL, 10, 0, BUDGET_WARN);
 	double usd;
 	int64_t tok;
@@ -339,7 +344,7 @@ static void test_views_show_budgets(void **state)
 	ui.budgets = bs;
 	ui.nbudgets = 2;
 	Canvas *c = canvas_new(120, 30, false);
-	view_tokens_draw(f->m, &ui, (Rect){ 0, 0, 120, 30 }, c);
+	view_tokens_draw(f->m, &ui, (Rect){0, 0, 120, 30}, c);
 	char *text = canvas_to_text(c);
 	assert_non_null(strstr(text, "BUDGET"));
 	assert_non_null(strstr(text, "team"));
@@ -349,7 +354,7 @@ static void test_views_show_budgets(void **state)
 	assert_non_null(strstr(text, "runtime rt-a"));
 	free(text);
 	canvas_clear(c, EL_DEFAULT);
-	view_agents_draw(f->m, &ui, (Rect){ 0, 0, 120, 30 }, c);
+	view_agents_draw(f->m, &ui, (Rect){0, 0, 120, 30}, c);
 	text = canvas_to_text(c);
 	const char *l1 = strstr(text, "\n$ ");
 	assert_non_null(l1);
@@ -365,11 +370,15 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_spend_usd),          T(test_scopes),
-		T(test_levels),             T(test_rolling_hour),
-		T(test_countdown_fires_once), T(test_countdown_cancel_and_reset),
-		T(test_countdown_policies), T(test_saturation),
-		T(test_views_show_budgets),
+	        T(test_spend_usd),
+	        T(test_scopes),
+	        T(test_levels),
+	        T(test_rolling_hour),
+	        T(test_countdown_fires_once),
+	        T(test_countdown_cancel_and_reset),
+	        T(test_countdown_policies),
+	        T(test_saturation),
+	        T(test_views_show_budgets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
