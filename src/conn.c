@@ -457,6 +457,12 @@ const char *conn_instance(const Conn *c)
 	return c->instance;
 }
 
+/* The AG-UI mapper of the connection, or NULL. */
+const AguiState *conn_agui_state(const Conn *c)
+{
+	return c->agui ? c->agui_state : NULL;
+}
+
 /* True when the connection was refused for authentication (no more retries). */
 bool conn_auth_failed(const Conn *c)
 {

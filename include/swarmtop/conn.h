@@ -91,6 +91,11 @@ bool conn_is_open(const Conn *c);
 const char *conn_runtime_id(const Conn *c);
 const char *conn_instance(const Conn *c);
 
+/* The AG-UI mapper of the connection (agui.h: agui_state_json gives an agent's state
+ * document for the details pane), or NULL when it does not speak AG-UI. */
+struct AguiState;
+const struct AguiState *conn_agui_state(const Conn *c);
+
 /* True when the connection was refused for authentication (no more retries). */
 bool conn_auth_failed(const Conn *c);
 
