@@ -450,6 +450,36 @@ static void test_http_chunked(void **state)
 	assert_int_equal(otlp_http_chunked(buf, strlen(buf), 9, &body, &used), -2);
 }
 
+/* Hostile input: every prefix of a request (split, map, HTTP framing): no crash. */
+static void test_truncations(void **state)
+{
+	(void)state;
+	char *spans[] = { chat_span(S_CHAT1, S_AGENT), tool_span(S_TOOL1, S_AGENT, 2),
+		          agent_span() };
+	char *body = request("svc", spans, 3);
+	size_t n = strlen(body);
+	OtlpState *s = otlp_new("svc", "i");
+	for (size_t k = 0; k <= n; k++) {
+		OtlpPart *parts;
+		OtlpCounts c;
+		const Event *ev;
+		char err[PROTO_ERR_MAX];
+		arena_reset(&arena);
+		(void)otlp_split(body, k, &arena, &parts, &c, err);
+		(void)otlp_map(s, body, k, &arena, &ev, err);
+		char *copy = malloc(k + 1);
+		memcpy(copy, body, k);
+		copy[k] = '\0';
+		OtlpHttp h;
+		size_t bl, used;
+		(void)otlp_http_head(copy, k, &h);
+		(void)otlp_http_chunked(copy, k, 1 << 20, &bl, &used);
+		free(copy);
+	}
+	otlp_free(s);
+	free(body);
+}
+
 /* Arena set-up shared by the tests. */
 static int setup(void **state)
 {
@@ -476,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_http_head),
 		cmocka_unit_test(test_http_chunked),
+		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_clone_and_decode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
