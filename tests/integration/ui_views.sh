@@ -1,5 +1,5 @@
 # The dashboard on the demo runtime in tmux: every view shows its content at
-# 120x40, the layout follows resizes to 80x24 and 160x50, below 80x24 it says
+# 120x40 (the Graph view's arrows move between nodes and back), the layout follows resizes to 80x24 and 160x50, below 80x24 it says
 # "terminal too small", and q quits with the terminal restored (echo, icanon).
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/ui_tmux.sh"
@@ -13,6 +13,25 @@ wait_for 'Coder 1'
 keys 1; wait_for 'STATE +AGENT.*TASK +TOKENS +COST'
 keys 2; wait_for 'Tasks (all runtimes|swarmtop-demo)'
 wait_for '(plan|research|code):'
+# Graph keys: the selection moves between the drawn nodes (details pane: "id t-N").
+sel() { screen | sed -n 's/.*│ id  *\(t-[0-9.]*\).*/\1/p' | head -1; }
+wait_for '│ id +t-'
+first=$(sel)
+keys Right
+end=$(( $(date +%s) + 10 ))
+while [ "$(sel)" = "$first" ]; do
+	[ "$(date +%s)" -lt "$end" ] || ui_die "Right did not move the graph selection from $first"
+	sleep 0.2
+done
+keys Left
+end=$(( $(date +%s) + 10 ))
+while [ "$(sel)" != "$first" ]; do
+	[ "$(date +%s)" -lt "$end" ] || ui_die "Left did not come back to $first (at $(sel))"
+	sleep 0.2
+done
+# n: the next working, failed or input-required task (or a message that there is none).
+keys n
+wait_for 'status +(● working|✗ failed|\? input)|no failed or working task in this graph'
 keys 3; wait_for 'AGENT +MODEL +INPUT +OUTPUT'
 wait_for 'TOTAL'
 keys 4; wait_for 'TID NAME +CORE +CPU%'
