@@ -1,7 +1,8 @@
 # `swarmtop replay` in tmux over a session recorded from the demo: the header's
-# REPLAY position bar (with a failure mark), pause (Space), speed (< >), seek (g, arrows, G), jump to a
-# failure (]) and see it in the Log view, steering refused, q restores the
-# terminal; bad --speed / --at are usage errors, --at 50% starts midway.
+# REPLAY position bar (with a failure mark), pause (Space), speed (< >), seek (g,
+# arrows, G), jump to a failure (]) and find its line in the Log view (/ and n),
+# steering refused, q restores the terminal; bad --speed / --at are usage errors,
+# --at 50% starts midway.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/ui_tmux.sh"
 command -v sqlite3 >/dev/null 2>&1 || { echo "sqlite3 is not installed"; exit 77; }
@@ -60,7 +61,12 @@ wait_for 'Tasks all runtimes +✗ [0-9]+ failed'
 p1=$(screen | sed -n 's/.*REPLAY [0-9:]* ⏸ 2x \([0-9]*\)%.*/\1/p' | head -1)
 keys 5 Right
 wait_gone "REPLAY +[0-9:]+ ⏸ 2x $p1%"
-wait_for 'error +.*failed'
+# Its log line: search for it and n brings it to the bottom.
+keys /
+type_text 'failed (attempt'
+keys Enter n
+wait_for 'error +t-[0-9.]+ failed \(attempt [0-9]+\)'
+keys Escape
 p2=$(screen | sed -n 's/.*REPLAY [0-9:]* ⏸ 2x \([0-9]*\)%.*/\1/p' | head -1)
 check "$p2" -gt "$p1" "position after seeking forward"
 keys G
