@@ -336,6 +336,11 @@ def bench_scaling(window, total_rate):
         for d in procs:
             stop(d)
         out[n] = m
+        if m and m["rate"] < 0.5 * total_rate and m["cpu_share"] < 0.2:
+            NOTES.append(f"- Scaling, {n} runtimes: {m['rate']:,.0f} of {total_rate:,} ev/s offered "
+                         f"arrived while swarmtop used {m['cpu_share'] * 100:.0f} % of a core: "
+                         f"the {n} demo processes (each with its simulated agents until paused "
+                         f"by ctl) limit this row, not swarmtop.")
     return out
 
 
