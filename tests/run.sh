@@ -21,7 +21,7 @@ JOBS=${JOBS:-3}
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 pass=0; fail=0; skip=0; failed=""
-declare -A started names
+declare -A started=() names=()
 
 # Record and print the result of one finished test.
 report() { # name rc secs log
@@ -88,6 +88,10 @@ if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = integration ]; then
 fi
 while [ "${#names[@]}" -gt 0 ]; do reap_one; done
 
+# A runner that ran nothing has failed, whatever else it says.
+if [ $((pass + fail + skip)) -eq 0 ]; then
+	echo "no test ran"; fail=1
+fi
 [ -n "$failed" ] && echo "failed:$failed"
 echo "swarmtop tests: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
