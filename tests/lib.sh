@@ -40,3 +40,16 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 
 # Assert: $1 op $3 numerically, with a message.
 check() { [ "$1" "$2" "$3" ] || die "$4 (got $1, want $2 $3)"; }
+
+# Poll a shell command until its output equals $1 (at most $2 seconds); then check it.
+# Usage: eventually 1 5 "OTLP rows" sqlite3 "$DB" "select count(*) ..."
+eventually() {
+	want=$1; secs=$2; what=$3; shift 3
+	n=$((secs * 10))
+	while [ $n -gt 0 ]; do
+		got=$("$@" 2>/dev/null)
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	die "$what (got $got, want $want)"
+}

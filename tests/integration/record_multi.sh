@@ -22,7 +22,12 @@ until [ "$(q "select count(*) from event_log where runtime_id = 'hostile' and se
 	kill -0 $REC 2>/dev/null || die "record exited"
 	sleep 0.1
 done
-grep -q 'runtimes 2/2' "$T/rec.err" || die "status line does not count both runtimes"
+# The status line comes once a second: wait for one that counts both.
+n=0
+until grep -q 'runtimes 2/2' "$T/rec.err"; do
+	n=$((n + 1)); [ $n -lt 100 ] || die "status line does not count both runtimes"
+	sleep 0.1
+done
 kill -INT $REC; wait $REC
 check $? -eq 0 "record exit code"
 for r in hostile swarmtop-demo; do

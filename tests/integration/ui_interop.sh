@@ -26,9 +26,10 @@ wait_for 'thread thread-1'
 wait_for 'Summarizer'
 screen | grep -q 'connected' || ui_die "the demo runtime is not connected"
 screen >"$T/interop.txt"
-check "$(sqlite3 "$T/ui.db" "select count(*) from event_log where type = 'agui'")" -eq 33 \
-	"AG-UI rows recorded by the dashboard"
-check "$(sqlite3 "$T/ui.db" "select count(*) from event_log where type = 'otlp'")" -eq 1 \
-	"OTLP rows recorded by the dashboard"
+# Rows are committed in batches (<= 100 ms): poll rather than race the commit.
+eventually 33 10 "AG-UI rows recorded by the dashboard" \
+	sqlite3 "$T/ui.db" "select count(*) from event_log where type = 'agui'"
+eventually 1 10 "OTLP rows recorded by the dashboard" \
+	sqlite3 "$T/ui.db" "select count(*) from event_log where type = 'otlp'"
 ui_quit_check
 exit 0
