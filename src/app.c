@@ -38,6 +38,7 @@ struct App {
 	int64_t session;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
+	struct lws_vhost *tls_vh; /* created with the first wss:// URL, then used by every client */
 	Conn *conns[APP_MAX_CONNS];
 	size_t nconns;
 	AppHooks hooks;
@@ -327,18 +328,23 @@ App *app_new(const CliOptions *o, Model *m, Store *st, AppResume resume, char *e
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = app_protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.client_ssl_ca_filepath = o->ca_file;
+	/*
+	 * The context initialises the TLS library, but the "default" vhost is created without
+	 * a client TLS context: loading the system CA bundle costs tens of ms and is only
+	 * needed for wss:// URLs (app_add_url creates the "tls" vhost then).
+	 */
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = 1 + APP_MAX_CONNS + 16;
 	a->ctx = lws_create_context(&info);
 	if (!a->ctx) {
-		snprintf(err, cap, "cannot create the libwebsockets context (TLS setup failed?)");
+		snprintf(err, cap, "cannot create the libwebsockets context");
 		free(a);
 		return NULL;
 	}
-	a->vh = lws_get_vhost_by_name(a->ctx, "default");
+	info.options = 0;
+	a->vh = lws_create_vhost(a->ctx, &info);
 	if (!a->vh) {
-		snprintf(err, cap, "libwebsockets has no default vhost");
+		snprintf(err, cap, "libwebsockets cannot create its vhost");
 		lws_context_destroy(a->ctx);
 		free(a);
 		return NULL;
@@ -380,6 +386,26 @@ const char *app_who(App *a)
 	return a->who;
 }
 
+/* Create the client TLS vhost (CA bundle or --ca loaded) once; -1 with err on failure. */
+static int app_tls_vhost(App *a, char *err, size_t cap)
+{
+	if (a->tls_vh)
+		return 0;
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = app_protocols;
+	info.vhost_name = "tls";
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = a->o->ca_file;
+	a->tls_vh = lws_create_vhost(a->ctx, &info);
+	if (!a->tls_vh) {
+		snprintf(err, cap, "cannot set up TLS (client context or CA file failed to load)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Add a runtime URL and start connecting; returns its runtime index, or -1 with err. */
 int app_add_url(App *a, const char *url, char *err, size_t cap)
 {
@@ -389,6 +415,8 @@ int app_add_url(App *a, const char *url, char *err, size_t cap)
 	}
 	ConnUrl u;
 	if (conn_parse_url(url, &u, err, cap) < 0)
+		return -1;
+	if (u.tls && app_tls_vhost(a, err, cap) < 0)
 		return -1;
 	int rt = model_add_runtime(a->m, url, app_now_ms());
 	if (rt < 0) {
@@ -616,7 +644,7 @@ struct lws_context *app_lws(App *a)
 /* The lws vhost client connections bind to. */
 struct lws_vhost *app_vhost(App *a)
 {
-	return a->vh;
+	return a->tls_vh ? a->tls_vh : a->vh;
 }
 
 /* Number of connections. */
