@@ -890,6 +890,14 @@ int conn_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		}
 		return 0;
 	}
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP: {
+		/* Closed before the upgrade (lws timed out a stalled handshake): retry. */
+		static const char stalled[] = "no answer to the opening handshake (timed out)";
+		if (c->wsi != wsi || !c->attempt_live)
+			return 0;
+		conn_connect_error(c, wsi, stalled, sizeof(stalled) - 1);
+		return 0;
+	}
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (c->wsi && c->wsi != wsi)
 			return 0;
