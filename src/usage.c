@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,42 @@ void prices_init(PriceTable *t)
 	t->v = NULL;
 	t->n = 0;
 	t->cap = 0;
+	t->memo = NULL;
+}
+
+/* prices_find's memo: open addressing over (provider, model) pairs, emptied when it is
+ * half full or the table changes. A slot's key is "provider\0model\0" (malloc'd). */
+#define PRICE_MEMO_SLOTS 512
+
+typedef struct PriceMemoSlot {
+	uint64_t hash;
+	char *key;           /* NULL: empty slot */
+	size_t plen;         /* provider length within key */
+	long idx;            /* index into the table's v, or -1: no price */
+} PriceMemoSlot;
+
+struct PriceMemo {
+	size_t used;
+	PriceMemoSlot slot[PRICE_MEMO_SLOTS];
+};
+
+/* Empty the memo (keeps its allocation). */
+static void prices_memo_clear(PriceMemo *mm)
+{
+	if (mm == NULL)
+		return;
+	for (size_t i = 0; i < PRICE_MEMO_SLOTS; i++) {
+		free(mm->slot[i].key);
+		mm->slot[i].key = NULL;
+	}
+	mm->used = 0;
 }
 
 /* Free the table. */
 void prices_free(PriceTable *t)
 {
+	prices_memo_clear(t->memo);
+	free(t->memo);
 	free(t->v);
 	prices_init(t);
 }
@@ -149,6 +181,9 @@ static int price_number(const char *s, double *out)
 /* Store p in t, replacing an entry with the same provider and model. Returns 0 or -1. */
 static int prices_store(PriceTable *t, const Price *p)
 {
+	prices_memo_clear(t->memo);
+	if (t->memo == NULL)
+		t->memo = calloc(1, sizeof(*t->memo)); /* NULL: prices_find scans every time */
 	for (size_t i = 0; i < t->n; i++) {
 		if (strcmp(t->v[i].provider, p->provider) == 0 &&
 		    strcmp(t->v[i].model, p->model) == 0) {
@@ -319,8 +354,8 @@ static long prefix_match(const char *p, const char *m)
 	return (long)n;
 }
 
-/* Find the price for provider/model (exact before prefix; provider-specific before any). */
-const Price *prices_find(const PriceTable *t, const char *provider, const char *model)
+/* Search the whole table for provider/model (see prices_find). */
+static const Price *prices_scan(const PriceTable *t, const char *provider, const char *model)
 {
 	/* Ranks, best first: exact+provider, exact+any, prefix+provider, prefix+any;
 	 * among prefixes the longest wins. With no provider given, provider-less entries
@@ -376,4 +411,56 @@ double prices_cost(const Price *p, const Tokens *t)
 		uncached = 0;
 	return (uncached * p->input + cr * p->cache_read + cw * p->cache_write +
 	        out * p->output) / 1e6;
+}
+
+/* FNV-1a of provider, a NUL, and model; the provider's length in *plen. */
+static uint64_t prices_memo_hash(const char *provider, const char *model, size_t *plen)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *c = provider;
+	for (; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	*plen = (size_t)(c - provider);
+	h *= 1099511628211ull;
+	for (c = model; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	return h;
+}
+
+/* Find the price for provider/model (exact before prefix; provider-specific before any). */
+const Price *prices_find(const PriceTable *t, const char *provider, const char *model)
+{
+	if (t == NULL || model == NULL || *model == '\0')
+		return NULL;
+	if (provider == NULL)
+		provider = "";
+	PriceMemo *mm = t->memo;  /* allocated with the first price (prices_store) */
+	if (mm == NULL)
+		return prices_scan(t, provider, model);
+	size_t plen;
+	uint64_t h = prices_memo_hash(provider, model, &plen);
+	size_t i = (size_t)h & (PRICE_MEMO_SLOTS - 1);
+	for (;; i = (i + 1) & (PRICE_MEMO_SLOTS - 1)) {
+		PriceMemoSlot *s = &mm->slot[i];
+		if (s->key == NULL)
+			break;
+		if (s->hash == h && s->plen == plen && memcmp(s->key, provider, plen) == 0 &&
+		    strcmp(s->key + plen + 1, model) == 0)
+			return s->idx < 0 ? NULL : &t->v[s->idx];
+	}
+	const Price *p = prices_scan(t, provider, model);
+	if (mm->used >= PRICE_MEMO_SLOTS / 2) {
+		prices_memo_clear(mm);
+		i = (size_t)h & (PRICE_MEMO_SLOTS - 1);
+	}
+	size_t mlen = strlen(model);
+	char *key = malloc(plen + mlen + 2);
+	if (key == NULL)
+		return p;
+	memcpy(key, provider, plen + 1);
+	memcpy(key + plen + 1, model, mlen + 1);
+	mm->slot[i] = (PriceMemoSlot){.hash = h, .key = key, .plen = plen,
+	                              .idx = p ? (long)(p - t->v) : -1};
+	mm->used++;
+	return p;
 }

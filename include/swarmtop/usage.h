@@ -51,9 +51,12 @@ typedef struct Price {
 	double input, output, cache_read, cache_write;
 } Price;
 
+typedef struct PriceMemo PriceMemo;
+
 typedef struct PriceTable {
 	Price *v;
 	size_t n, cap;
+	PriceMemo *memo;     /* prices_find's answers by (provider, model); owned, may be NULL */
 } PriceTable;
 
 /* Empty table. */
@@ -69,7 +72,9 @@ void prices_free(PriceTable *t);
 int prices_parse(PriceTable *t, const char *text, size_t len,
                  void (*err_cb)(int line, const char *msg, void *ctx), void *ctx);
 
-/* Find the price for provider/model (exact before prefix; provider-specific before any). */
+/* Find the price for provider/model (exact before prefix; provider-specific before any).
+ * Answers are memoised in the table (a hash lookup after the first search of a pair);
+ * prices_parse and prices_free drop the memo. Not thread-safe: one thread per table. */
 const Price *prices_find(const PriceTable *t, const char *provider, const char *model);
 
 /* Estimated USD for tokens at price p. */

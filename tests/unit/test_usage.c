@@ -212,6 +212,44 @@ static void test_prices_find(void **state)
 	prices_free(&t);
 }
 
+/* The memo answers like a full search: repeated lookups, a later prices_parse overriding
+ * or adding prices, and more distinct (provider, model) pairs than the memo holds. */
+static void test_prices_memo(void **state)
+{
+	(void)state;
+	const char *text = "gpt-4o 2.5 10\nclaude* 3 15\n";
+	PriceTable t;
+	prices_init(&t);
+	assert_null(prices_find(&t, "openai", "gpt-4o"));  /* empty table */
+	assert_int_equal(prices_parse(&t, text, strlen(text), NULL, NULL), 2);
+	for (int i = 0; i < 3; i++) {
+		assert_float_equal(prices_find(&t, "openai", "gpt-4o")->input, 2.5, 1e-12);
+		assert_float_equal(prices_find(&t, NULL, "gpt-4o")->input, 2.5, 1e-12);
+		assert_null(prices_find(&t, "openai", "gpt-9"));
+		assert_null(prices_find(&t, "openai", ""));
+	}
+	/* A provider-specific price and a new model parsed later replace memoised answers. */
+	const char *more = "openai/gpt-4o 7 7\nopenai/gpt-9 1 2\n";
+	assert_int_equal(prices_parse(&t, more, strlen(more), NULL, NULL), 2);
+	assert_float_equal(prices_find(&t, "openai", "gpt-4o")->input, 7, 1e-12);
+	assert_float_equal(prices_find(&t, "azure", "gpt-4o")->input, 2.5, 1e-12);
+	assert_float_equal(prices_find(&t, "openai", "gpt-9")->output, 2, 1e-12);
+	/* 2 000 distinct pairs (the memo empties itself when half full), then the first again. */
+	char prov[32], model[32];
+	for (int i = 0; i < 2000; i++) {
+		snprintf(prov, sizeof prov, "p%d", i % 7);
+		snprintf(model, sizeof model, i % 2 ? "claude-%d" : "x-%d", i);
+		const Price *p = prices_find(&t, prov, model);
+		if (i % 2)
+			assert_float_equal(p->output, 15, 1e-12);
+		else
+			assert_null(p);
+	}
+	assert_float_equal(prices_find(&t, "openai", "gpt-4o")->input, 7, 1e-12);
+	prices_free(&t);
+	assert_null(prices_find(&t, "openai", "gpt-4o"));
+}
+
 /* Cost is inclusive: cached tokens are carved out of input; reasoning is output. */
 static void test_prices_cost(void **state)
 {
@@ -272,7 +310,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens_add),   cmocka_unit_test(test_rate_window),
 		cmocka_unit_test(test_rate_jumps),   cmocka_unit_test(test_prices_parse),
-		cmocka_unit_test(test_prices_find),  cmocka_unit_test(test_prices_cost),
+		cmocka_unit_test(test_prices_find),  cmocka_unit_test(test_prices_memo),
+		cmocka_unit_test(test_prices_cost),
 		cmocka_unit_test(test_default_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
