@@ -128,7 +128,7 @@ static void hl_put_json(FILE *f, const char *raw, size_t len, bool escape)
 	fputc('\n', f);
 }
 
-/* Open the store for writing, printing why not. NULL on failure. */
+/* Open the store for recording (STORE_ASYNC), printing why not. NULL on failure. */
 static Store *hl_store_rw(const CliOptions *o)
 {
 	char err[512];
@@ -136,7 +136,8 @@ static Store *hl_store_rw(const CliOptions *o)
 		cli_error("cannot create the directory for %s: %s", o->db, strerror(errno));
 		return NULL;
 	}
-	Store *st = store_open(o->db, STORE_READWRITE, err, sizeof(err));
+	/* SQLite's inserts and commits run on the store's writer thread. */
+	Store *st = store_open(o->db, STORE_READWRITE | STORE_ASYNC, err, sizeof(err));
 	if (!st)
 		cli_error("cannot open the store: %s", err);
 	return st;
@@ -280,6 +281,23 @@ static void rec_on_tick(void *ud, int64_t now)
 	}
 }
 
+/* Write the model's canonical dump to path (record --dump-model). 0 or -1 (reported). */
+static int hl_dump_model(const Model *m, const char *path)
+{
+	char *dump = model_dump(m);
+	FILE *f = dump ? fopen(path, "w") : NULL;
+	int rc = -1;
+	if (f != NULL) {
+		rc = fputs(dump, f) < 0 ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		cli_error("cannot write the model dump to %s: %s", path, dump ? strerror(errno) : "out of memory");
+	free(dump);
+	return rc;
+}
+
 /* swarmtop record URL... */
 int headless_record(const CliOptions *o)
 {
@@ -328,6 +346,8 @@ int headless_record(const CliOptions *o)
 		cli_error("cannot persist: %s", store_error(st));
 		rc = EXIT_FAIL;
 	}
+	if (o->dump_model && hl_dump_model(m, o->dump_model) < 0)
+		rc = EXIT_FAIL;
 	AppStats s;
 	app_stats(a, &s);
 	fprintf(stderr,

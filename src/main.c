@@ -10,6 +10,7 @@
 #include "swarmtop/cli.h"
 #include "swarmtop/demo.h"
 #include "swarmtop/headless.h"
+#include "swarmtop/replay.h"
 #include "swarmtop/ui.h"
 
 /* `swarmtop demo ...`: the demo parses its own argv. */
@@ -18,9 +19,12 @@ static int main_demo(const CliOptions *o)
 	return demo_main(o->sub_argc, o->sub_argv);
 }
 
-/* REPLAY_HOOK: `swarmtop replay` is the dashboard's replay mode (ui.c). */
+/* `swarmtop replay`: the dashboard's replay mode (ui.c), or with --dump the
+ * canonical dump of the model at the session's end (no screen). */
 static int main_replay(const CliOptions *o)
 {
+	if (o->dump)
+		return replay_dump(o->db, o->nargs > 0 ? o->args[0] : NULL, stdout) == 0 ? 0 : 1;
 	return ui_replay_run(o);
 }
 

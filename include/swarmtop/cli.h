@@ -54,6 +54,8 @@ typedef struct CliOptions {
 	const char *format; /* "jsonl" */
 	/* replay */
 	const char *speed, *at;
+	bool dump;               /* replay --dump: print the canonical model dump and exit */
+	const char *dump_model;  /* record --dump-model FILE */
 	/* positional arguments after the subcommand (URLs, ACTION, SESSION) */
 	char **args;
 	int nargs;
