@@ -133,7 +133,7 @@ static void app_commit_cb(App *a, void *ud)
 {
 	(void)ud;
 	a->commit_armed = false;
-	if (a->st && store_flush(a->st) < 0)
+	if (a->st && store_kick(a->st) < 0)
 		a->stats.store_errors++;
 }
 
@@ -335,6 +335,7 @@ App *app_new(const CliOptions *o, Model *m, Store *st, AppResume resume, char *e
 	 */
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = 1 + APP_MAX_CONNS + 16;
+	info.pt_serv_buf_size = 64 * 1024; /* one read takes ~300 events of a flood, not ~17 */
 	a->ctx = lws_create_context(&info);
 	if (!a->ctx) {
 		snprintf(err, cap, "cannot create the libwebsockets context");

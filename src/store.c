@@ -1029,6 +1029,15 @@ int store_flush(Store *s)
 	return batch_commit(s);
 }
 
+/* Commit now, or hand the open chunk to the writer (see store.h). */
+int store_kick(Store *s)
+{
+	if (!s->async)
+		return store_flush(s);
+	handoff(s);
+	return atomic_load(&s->wfailed) ? -1 : 0;
+}
+
 /* Appends whose rows are committed. */
 uint64_t store_committed_count(const Store *s)
 {

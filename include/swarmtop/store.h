@@ -227,6 +227,11 @@ int store_maybe_flush(Store *s, int64_t now_ms);
 /* Commit everything appended so far (STORE_ASYNC: wait for the writer to drain). 0 or -1. */
 int store_flush(Store *s);
 
+/* Get everything appended so far committed without waiting for it: commits now, or with
+ * STORE_ASYNC hands the open chunk to the writer, which commits it within the batch age.
+ * For a periodic commit timer on a loop that must not block. 0 or -1. */
+int store_kick(Store *s);
+
 /* Appends whose rows are committed (see StoreStats.committed). */
 uint64_t store_committed_count(const Store *s);
 

@@ -556,6 +556,33 @@ static void test_async(void **state)
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM commands"), 1);
 }
 
+/* store_kick: a sync store commits at once; an async one hands the rows to the writer, which
+ * commits them on its own (within the batch age) while the caller does not wait. */
+static void test_kick(void **state)
+{
+	Fx *fx = *state;
+	Store *s = open_rw(fx->path, STORE_READWRITE);
+	int64_t sid = begin(s, "record", 1);
+	for (int i = 1; i <= 10; i++)
+		assert_int_equal(put(s, sid, "rt", "i1", i, i), STORE_NEW);
+	assert_int_equal(store_kick(s), 0);
+	assert_int_equal(store_committed_count(s), 10);
+	assert_int_equal(store_close(s), 0);
+
+	s = open_rw(fx->path, STORE_ASYNC);
+	store_set_batch(s, 100000, 20);
+	sid = begin(s, "record", 2);
+	for (int i = 11; i <= 30; i++)
+		assert_int_equal(put(s, sid, "rt", "i1", i, i), STORE_QUEUED);
+	assert_int_equal(store_kick(s), 0);
+	/* Poll (bounded) for the writer's own commit: nothing else asks it to commit. */
+	for (int t = 0; t < 1000 && store_committed_count(s) < 20; t++)
+		usleep(10000);
+	assert_int_equal(store_committed_count(s), 20);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM events"), 30);
+}
+
 /* Copy src to dst byte for byte. */
 static void copy_file(const char *src, const char *dst)
 {
@@ -811,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_without_shm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
