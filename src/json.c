@@ -65,7 +65,7 @@ static bool fail(Parser *ps, JsonError e, const unsigned char *at)
 /* Skip JSON whitespace (space, tab, LF, CR). */
 static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+	while (p < end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
 		p++;
 	return p;
 }
@@ -215,13 +215,14 @@ static bool unescape(Parser *ps, const unsigned char *s, const unsigned char *q,
 #define SWAR_ONES 0x0101010101010101ULL
 #define SWAR_HIGH 0x8080808080808080ULL
 
-/* True when any of the 8 bytes of x is '"', '\\' or below 0x20. */
-static bool swar_stop(uint64_t x)
+/* High bits marking bytes of x that are '"', '\\' or below 0x20 (0: none). Borrows only
+ * mark bytes above a real hit, so the lowest marked byte is always exact. */
+static uint64_t swar_stop(uint64_t x)
 {
 	uint64_t q = x ^ (SWAR_ONES * '"'), b = x ^ (SWAR_ONES * '\\');
 	uint64_t hit =
 		((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) | ((x - SWAR_ONES * 0x20) & ~x);
-	return (hit & SWAR_HIGH) != 0;
+	return hit & SWAR_HIGH;
 }
 
 /* Parse the string starting at *pp ('"'); sets out, outlen (and JSON_NUL in flags). */
@@ -235,8 +236,13 @@ static bool parse_string(Parser *ps, const unsigned char **pp, const char **out,
 		uint64_t x;
 		while (end - q >= 8) {
 			memcpy(&x, q, 8);
-			if (swar_stop(x))
+			uint64_t hit = swar_stop(x);
+			if (hit != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				q += __builtin_ctzll(hit) >> 3;   /* straight to the stop byte */
+#endif
 				break;
+			}
 			q += 8;
 		}
 		while (q < end && !str_stop[*q])

@@ -111,18 +111,23 @@ static bool sset(char **dst, const char *s, size_t max)
 		*dst = NULL;
 		return true;
 	}
-	if (str_same(*dst, s, max))
-		return false;
+	/* One length scan of s serves the comparison, the in-place copy and the new copy. */
 	size_t n = utf8_cut(s, max);
-	if (*dst != NULL && strlen(*dst) >= n) {
-		/* Fits where the old value was: no allocation. */
-		memcpy(*dst, s, n);
-		(*dst)[n] = '\0';
-		return true;
+	if (*dst != NULL) {
+		if (strncmp(*dst, s, n) == 0 && (*dst)[n] == '\0')
+			return false;
+		if (strlen(*dst) >= n) {
+			/* Fits where the old value was: no allocation. */
+			memcpy(*dst, s, n);
+			(*dst)[n] = '\0';
+			return true;
+		}
 	}
-	char *d = sdup(s, max);
+	char *d = malloc(n + 1);
 	if (d == NULL)
 		return false;
+	memcpy(d, s, n);
+	d[n] = '\0';
 	free(*dst);
 	*dst = d;
 	return true;

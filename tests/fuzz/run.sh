@@ -77,7 +77,7 @@ for t in $TARGETS; do
 		-rss_limit_mb=2048 -print_final_stats=1 $dict \
 		-artifact_prefix="$OUT/crashes_$t/" "$corpus" >"$OUT/fuzz_$t.log" 2>&1
 	frc=$?
-	runs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$OUT/fuzz_$t.log" | tail -n 1)
+	runs=$(grep -a -o 'Done [0-9]* runs in [0-9]* second' "$OUT/fuzz_$t.log" | tail -n 1)
 	if [ $frc -ne 0 ]; then
 		echo "FAIL fuzz_$t (exit $frc): see $OUT/fuzz_$t.log"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$OUT/fuzz_$t.log" | head -n 5
