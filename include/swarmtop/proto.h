@@ -3,10 +3,12 @@
  * a validated Event, or a rejection with a one-line reason that names the
  * field; Commands and subscribes become JSON text.
  *
- * Pure: no I/O, no clock. Uses cJSON internally; decoded strings are copied
- * into the caller's Arena, truncated to the spec's limits (never rejected for
- * length alone), but NOT sanitized: sanitizing happens where text meets a
- * terminal (see sanitize.h, canvas.h).
+ * Pure: no I/O, no clock. Messages are parsed by json.h's strict reader
+ * (cJSON only for sniffing); decoded strings are copied into the caller's
+ * Arena, truncated to the spec's limits (never rejected for length alone),
+ * but NOT sanitized: sanitizing happens where text meets a terminal (see
+ * sanitize.h, canvas.h). The decoder keeps up to 20 KiB of JSON nodes on the
+ * stack.
  */
 #ifndef SWARMTOP_PROTO_H
 #define SWARMTOP_PROTO_H
