@@ -329,11 +329,11 @@ App *app_new(const CliOptions *o, Model *m, Store *st, AppResume resume, char *e
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = app_protocols;
 	/*
-	 * The context initialises the TLS library, but the "default" vhost is created without
-	 * a client TLS context: loading the system CA bundle costs tens of ms and is only
-	 * needed for wss:// URLs (app_add_url creates the "tls" vhost then).
+	 * No TLS at all until a wss:// URL is added (app_add_url creates the "tls" vhost then):
+	 * OpenSSL's global init touches ~3 MB of libcrypto and loading the system CA bundle
+	 * costs tens of ms. OpenSSL 3 initialises itself on first use.
 	 */
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = 1 + APP_MAX_CONNS + 16;
 	info.pt_serv_buf_size = 64 * 1024; /* one read takes ~300 events of a flood, not ~17 */
 	a->ctx = lws_create_context(&info);
