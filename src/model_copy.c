@@ -169,6 +169,13 @@ static void cp_command(Copy *c, ModelCommand *d, const ModelCommand *s)
 	d->error = cp_str(c, s->error);
 }
 
+/* Copy one sequence gap (its instance string). */
+static void cp_gap(Copy *c, ModelGap *d, const ModelGap *s)
+{
+	*d = *s;
+	d->instance = cp_str(c, s->instance);
+}
+
 /* Copy one ring line: text, agent and task live in one block owned by text. */
 static void cp_line(Copy *c, ModelLine *d, const ModelLine *s)
 {
@@ -211,6 +218,20 @@ static void *cp_array(Copy *c, size_t cap, size_t sz)
 	return d;
 }
 
+/*
+ * Copy m's array f (with its count n##f and capacity cap_##f) into d, one element at a
+ * time with cp. d's count grows with each element so model_free frees what was copied.
+ */
+#define CP_ARRAY(c, d, m, f, cp)                                                   \
+	do {                                                                       \
+		(d)->f = cp_array((c), (m)->cap_##f, sizeof(*(d)->f));             \
+		if ((d)->f == NULL)                                                \
+			break;                                                     \
+		(d)->cap_##f = (m)->cap_##f;                                       \
+		for (; (d)->n##f < (m)->n##f; (d)->n##f++)                         \
+			cp((c), &(d)->f[(d)->n##f], &(m)->f[(d)->n##f]);           \
+	} while (0)
+
 /* A deep copy of m: folding either afterwards never affects the other. NULL when out of
  * memory (or m is NULL). */
 Model *model_clone(const Model *m)
@@ -245,44 +266,12 @@ Model *model_clone(const Model *m)
 		return NULL;
 	}
 
-	d->runtimes = cp_array(&c, m->cap_runtimes, sizeof(*d->runtimes));
-	if (d->runtimes != NULL) {
-		d->cap_runtimes = m->cap_runtimes;
-		for (; d->nruntimes < m->nruntimes; d->nruntimes++)
-			cp_runtime(&c, &d->runtimes[d->nruntimes], &m->runtimes[d->nruntimes]);
-	}
-	d->agents = cp_array(&c, m->cap_agents, sizeof(*d->agents));
-	if (d->agents != NULL) {
-		d->cap_agents = m->cap_agents;
-		for (; d->nagents < m->nagents; d->nagents++)
-			cp_agent(&c, &d->agents[d->nagents], &m->agents[d->nagents]);
-	}
-	d->tasks = cp_array(&c, m->cap_tasks, sizeof(*d->tasks));
-	if (d->tasks != NULL) {
-		d->cap_tasks = m->cap_tasks;
-		for (; d->ntasks < m->ntasks; d->ntasks++)
-			cp_task(&c, &d->tasks[d->ntasks], &m->tasks[d->ntasks]);
-	}
-	d->usage = cp_array(&c, m->cap_usage, sizeof(*d->usage));
-	if (d->usage != NULL) {
-		d->cap_usage = m->cap_usage;
-		for (; d->nusage < m->nusage; d->nusage++)
-			cp_usage(&c, &d->usage[d->nusage], &m->usage[d->nusage]);
-	}
-	d->commands = cp_array(&c, m->cap_commands, sizeof(*d->commands));
-	if (d->commands != NULL) {
-		d->cap_commands = m->cap_commands;
-		for (; d->ncommands < m->ncommands; d->ncommands++)
-			cp_command(&c, &d->commands[d->ncommands], &m->commands[d->ncommands]);
-	}
-	d->gaps = cp_array(&c, m->cap_gaps, sizeof(*d->gaps));
-	if (d->gaps != NULL) {
-		d->cap_gaps = m->cap_gaps;
-		for (; d->ngaps < m->ngaps; d->ngaps++) {
-			d->gaps[d->ngaps] = m->gaps[d->ngaps];
-			d->gaps[d->ngaps].instance = cp_str(&c, m->gaps[d->ngaps].instance);
-		}
-	}
+	CP_ARRAY(&c, d, m, runtimes, cp_runtime);
+	CP_ARRAY(&c, d, m, agents, cp_agent);
+	CP_ARRAY(&c, d, m, tasks, cp_task);
+	CP_ARRAY(&c, d, m, usage, cp_usage);
+	CP_ARRAY(&c, d, m, commands, cp_command);
+	CP_ARRAY(&c, d, m, gaps, cp_gap);
 	/* The ring keeps its slots: model_line and the head stay valid as they are. */
 	for (size_t i = 0; i < m->nlines; i++) {
 		size_t idx = (m->lines_head + MODEL_LINES_MAX - m->nlines + i) % MODEL_LINES_MAX;
