@@ -80,7 +80,7 @@ for t in $TARGETS; do
 	runs=$(grep -a -o 'Done [0-9]* runs in [0-9]* second' "$OUT/fuzz_$t.log" | tail -n 1)
 	if [ $frc -ne 0 ]; then
 		echo "FAIL fuzz_$t (exit $frc): see $OUT/fuzz_$t.log"
-		grep -E 'ERROR|SUMMARY|Test unit written' "$OUT/fuzz_$t.log" | head -n 5
+		grep -a -E 'ERROR|SUMMARY|Test unit written' "$OUT/fuzz_$t.log" | head -n 5
 		rc=1
 	else
 		echo "PASS fuzz_$t: ${runs:-?}s, corpus $(ls "$corpus" | wc -l) inputs"
