@@ -610,8 +610,9 @@ static void act_budget_cancel(Ui *ui)
 
 typedef struct UiCmd {
 	const char *name;
-	void (*fn)(Ui *ui, const char *arg);
+	void (*fn)(Ui *ui, const char *arg);    /* NULL: the command shows view */
 	const char *help;
+	ViewId view;
 } UiCmd;
 
 /* Switch to the view named by the command. */
@@ -621,42 +622,6 @@ static void cmd_view(Ui *ui, ViewId v)
 		ui->before_help = ui->s.view;
 	ui->s.view = v;
 	ui_dirty(ui);
-}
-
-static void cmd_agents(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_AGENTS);
-}
-static void cmd_graph(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_GRAPH);
-}
-static void cmd_tokens(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_TOKENS);
-}
-static void cmd_cores(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_CORES);
-}
-static void cmd_log(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_LOG);
-}
-static void cmd_commands(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_COMMANDS);
-}
-static void cmd_help(Ui *ui, const char *arg)
-{
-	(void)arg;
-	cmd_view(ui, VIEW_HELP);
 }
 
 /* :quit */
@@ -741,21 +706,21 @@ static void cmd_filter(Ui *ui, const char *arg)
 }
 
 static const UiCmd ui_cmds[] = {
-        {"agents", cmd_agents, "the Agents view"},
-        {"graph", cmd_graph, "the Graph view"},
-        {"tokens", cmd_tokens, "the Tokens view"},
-        {"cores", cmd_cores, "the Cores view"},
-        {"log", cmd_log, "the Log view"},
-        {"commands", cmd_commands, "the audit trail of commands"},
-        {"help", cmd_help, "keys and commands"},
-        {"theme", cmd_theme, "switch theme: :theme NAME"},
-        {"reason", cmd_reason, "reason for the next command: :reason TEXT"},
-        {"pause", cmd_pause, ":pause all"},
-        {"resume", cmd_resume, ":resume all"},
-        {"cancel", cmd_cancel, ":cancel all (asks first)"},
-        {"filter", cmd_filter, "filter rows: :filter TEXT"},
-        {"quit", cmd_quit, "quit"},
-        {"q", cmd_quit, "quit"},
+        {.name = "agents", .view = VIEW_AGENTS, .help = "the Agents view"},
+        {.name = "graph", .view = VIEW_GRAPH, .help = "the Graph view"},
+        {.name = "tokens", .view = VIEW_TOKENS, .help = "the Tokens view"},
+        {.name = "cores", .view = VIEW_CORES, .help = "the Cores view"},
+        {.name = "log", .view = VIEW_LOG, .help = "the Log view"},
+        {.name = "commands", .view = VIEW_COMMANDS, .help = "the audit trail of commands"},
+        {.name = "help", .view = VIEW_HELP, .help = "keys and commands"},
+        {.name = "theme", .fn = cmd_theme, .help = "switch theme: :theme NAME"},
+        {.name = "reason", .fn = cmd_reason, .help = "reason for the next command: :reason TEXT"},
+        {.name = "pause", .fn = cmd_pause, .help = ":pause all"},
+        {.name = "resume", .fn = cmd_resume, .help = ":resume all"},
+        {.name = "cancel", .fn = cmd_cancel, .help = ":cancel all (asks first)"},
+        {.name = "filter", .fn = cmd_filter, .help = "filter rows: :filter TEXT"},
+        {.name = "quit", .fn = cmd_quit, .help = "quit"},
+        {.name = "q", .fn = cmd_quit, .help = "quit"},
 };
 
 /* Run a `:` command line. */
@@ -772,7 +737,10 @@ static void ui_run_cmd(Ui *ui, char *line)
 		return;
 	for (size_t i = 0; i < sizeof(ui_cmds) / sizeof(ui_cmds[0]); i++) {
 		if (strcmp(ui_cmds[i].name, line) == 0) {
-			ui_cmds[i].fn(ui, arg);
+			if (ui_cmds[i].fn == NULL)
+				cmd_view(ui, ui_cmds[i].view);
+			else
+				ui_cmds[i].fn(ui, arg);
 			return;
 		}
 	}
@@ -897,34 +865,6 @@ static void ui_confirm_key(Ui *ui, int key)
 static void act_quit(Ui *ui)
 {
 	app_quit(ui->app, 0);
-}
-static void act_help(Ui *ui)
-{
-	cmd_help(ui, "");
-}
-static void act_agents(Ui *ui)
-{
-	cmd_view(ui, VIEW_AGENTS);
-}
-static void act_graph(Ui *ui)
-{
-	cmd_view(ui, VIEW_GRAPH);
-}
-static void act_tokens(Ui *ui)
-{
-	cmd_view(ui, VIEW_TOKENS);
-}
-static void act_cores(Ui *ui)
-{
-	cmd_view(ui, VIEW_CORES);
-}
-static void act_log(Ui *ui)
-{
-	cmd_view(ui, VIEW_LOG);
-}
-static void act_commands(Ui *ui)
-{
-	cmd_view(ui, VIEW_COMMANDS);
 }
 static void act_up(Ui *ui)
 {
@@ -1370,17 +1310,34 @@ static void act_inject_key(Ui *ui)
 	ui_steer(ui, act_inject);
 }
 
+/* The view an action switches to; false when a is not a view action. */
+static bool ui_action_view(Action a, ViewId *v)
+{
+	static const struct {
+		Action a;
+		ViewId v;
+	} map[] = {
+	        {ACT_HELP, VIEW_HELP},
+	        {ACT_VIEW_AGENTS, VIEW_AGENTS},
+	        {ACT_VIEW_GRAPH, VIEW_GRAPH},
+	        {ACT_VIEW_TOKENS, VIEW_TOKENS},
+	        {ACT_VIEW_CORES, VIEW_CORES},
+	        {ACT_VIEW_LOG, VIEW_LOG},
+	        {ACT_VIEW_COMMANDS, VIEW_COMMANDS},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].a == a) {
+			*v = map[i].v;
+			return true;
+		}
+	}
+	return false;
+}
+
 typedef void (*ActionFn)(Ui *ui);
 
 static const ActionFn ui_actions[ACT_COUNT] = {
         [ACT_QUIT] = act_quit,
-        [ACT_HELP] = act_help,
-        [ACT_VIEW_AGENTS] = act_agents,
-        [ACT_VIEW_GRAPH] = act_graph,
-        [ACT_VIEW_TOKENS] = act_tokens,
-        [ACT_VIEW_CORES] = act_cores,
-        [ACT_VIEW_LOG] = act_log,
-        [ACT_VIEW_COMMANDS] = act_commands,
         [ACT_NEXT_VIEW] = act_next_view,
         [ACT_PREV_VIEW] = act_prev_view,
         [ACT_UP] = act_up,
@@ -1498,7 +1455,10 @@ static void ui_key(Ui *ui, int key, const CrtMouse *ms)
 		a = keymap_lookup(&ui->km, SCOPE_REPLAY, key);
 	if (a == ACT_NONE || action_table[a].scope != SCOPE_REPLAY)
 		a = keymap_lookup(&ui->km, ui_scope(ui), key);
-	if (a != ACT_NONE && ui_actions[a])
+	ViewId v;
+	if (ui_action_view(a, &v))
+		cmd_view(ui, v);
+	else if (a != ACT_NONE && ui_actions[a])
 		ui_actions[a](ui);
 }
 
