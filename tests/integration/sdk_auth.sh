@@ -3,18 +3,11 @@
 # `record` work with --token or SWARMTOP_TOKEN, and the token is never stored in the database.
 # Skips (77) while `swarmtop ctl/record` or python websockets are unavailable.
 . "$(dirname "$0")/../lib.sh"
-[ -x "$SWARMTOP" ] || { echo "skip: $SWARMTOP not built"; exit 77; }
-"$SWARMTOP" ctl --help >/dev/null 2>&1 || { echo "skip: swarmtop ctl/record not available yet"; exit 77; }
-$PY -c 'import websockets' 2>/dev/null || { echo "skip: $PY cannot import websockets"; exit 77; }
-EXAMPLE=$ROOT/sdk/python/examples/research_team.py
+. "$ROOT/tests/sdk_lib.sh"
 TOKEN=sdk-auth-$$-token
 unset SWARMTOP_TOKEN
 
-PORT=$(free_port)
-URL=ws://127.0.0.1:$PORT/swarmtop
-$PY "$EXAMPLE" --port "$PORT" --speed 2 --token "$TOKEN" >"$T/example.log" 2>&1 &
-track $!
-wait_port "$PORT" 15 || die "example did not listen"
+example_start example.log --speed 2 --token "$TOKEN"
 
 # the runtime itself: 401 without the header
 $PY - "$PORT" "$TOKEN" <<'PYEOF' || die "runtime did not answer 401 without a token"
@@ -32,27 +25,27 @@ assert status({"Authorization": "Bearer nope"}) == 401
 assert status({"Authorization": "Bearer " + token}) == 101
 PYEOF
 
-timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --db "$T/x.db" >"$T/out" 2>&1
+timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --db "$DB" >"$T/out" 2>&1
 rc=$?
 [ "$rc" -ne 0 ] || die "ctl without token succeeded"
 grep -q 401 "$T/out" || die "ctl without token: no 401 in the message: $(cat "$T/out")"
-timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --token wrong --db "$T/x.db" >"$T/out" 2>&1
+timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --token wrong --db "$DB" >"$T/out" 2>&1
 [ $? -ne 0 ] || die "ctl with a wrong token succeeded"
-timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --token "$TOKEN" --db "$T/x.db" \
+timeout 30 "$SWARMTOP" ctl "$URL" pause --agent worker-0 --token "$TOKEN" --db "$DB" \
 	>"$T/out" 2>&1 || die "ctl with --token failed: $(cat "$T/out")"
-SWARMTOP_TOKEN=$TOKEN timeout 30 "$SWARMTOP" ctl "$URL" resume --agent worker-0 --db "$T/x.db" \
+SWARMTOP_TOKEN=$TOKEN timeout 30 "$SWARMTOP" ctl "$URL" resume --agent worker-0 --db "$DB" \
 	>"$T/out" 2>&1 || die "ctl with SWARMTOP_TOKEN failed: $(cat "$T/out")"
 
-"$SWARMTOP" record --token "$TOKEN" --db "$T/x.db" "$URL" 2>"$T/record.err" &
+"$SWARMTOP" record --token "$TOKEN" --db "$DB" "$URL" 2>"$T/record.err" &
 REC=$!; track $REC
 n=200
 while [ $n -gt 0 ]; do
-	c=$(sqlite3 -cmd ".timeout 5000" "$T/x.db" "SELECT count(*) FROM events" 2>/dev/null)
+	c=$(sql "SELECT count(*) FROM events" 2>/dev/null)
 	[ "${c:-0}" -ge 20 ] && break
 	sleep 0.1; n=$((n - 1))
 done
 kill -INT $REC
 wait $REC || die "record with --token failed: $(cat "$T/record.err")"
 check "${c:-0}" -ge 20 "events recorded with the token"
-if grep -a -q "$TOKEN" "$T"/x.db*; then die "the token was written to the database"; fi
+if grep -a -q "$TOKEN" "$DB"*; then die "the token was written to the database"; fi
 echo "ok: 401 without the token, ctl/record with it, token not persisted"

@@ -4,30 +4,10 @@
 # tasks, usage (with cache tokens), messages and thread samples attributed to agents.
 # Skips (77) while `swarmtop ctl/record` or python websockets are unavailable.
 . "$(dirname "$0")/../lib.sh"
-[ -x "$SWARMTOP" ] || { echo "skip: $SWARMTOP not built"; exit 77; }
-"$SWARMTOP" ctl --help >/dev/null 2>&1 || { echo "skip: swarmtop ctl/record not available yet"; exit 77; }
-$PY -c 'import websockets' 2>/dev/null || { echo "skip: $PY cannot import websockets"; exit 77; }
-EXAMPLE=$ROOT/sdk/python/examples/research_team.py
+. "$ROOT/tests/sdk_lib.sh"
 
-# Query the recording (waits on a busy database instead of failing).
-sql() { sqlite3 -cmd ".timeout 5000" "$T/x.db" "$1"; }
-# Poll a query until it prints something other than empty/0 (at most $2 s, default 20).
-poll_sql() {
-	n=$(( ${2:-20} * 10 ))
-	while [ $n -gt 0 ]; do
-		r=$(sql "$1" 2>/dev/null)
-		[ -n "$r" ] && [ "$r" != 0 ] && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
-
-PORT=$(free_port)
-URL=ws://127.0.0.1:$PORT/swarmtop
-$PY "$EXAMPLE" --port "$PORT" --speed 2 --seed 3 >"$T/example.log" 2>&1 &
-track $!
-wait_port "$PORT" 15 || die "example did not listen: $(cat "$T/example.log")"
-"$SWARMTOP" record --db "$T/x.db" "$URL" 2>"$T/record.err" &
+example_start example.log --speed 2 --seed 3
+"$SWARMTOP" record --db "$DB" "$URL" 2>"$T/record.err" &
 REC=$!; track $REC
 
 RT="runtime_id='research-team'"
