@@ -17,32 +17,9 @@
 
 #include "swarmtop/proto.h"
 #include "swarmtop/sanitize.h"
+#include "testutil.h"
 
 static Arena arena;
-
-/* Read a fixture file into a malloc'd NUL-terminated buffer. */
-static char *read_fixture(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/v1/%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Decode a NUL-terminated string. */
 static ProtoResult dec(const char *json, Event *ev, char *err)
@@ -56,7 +33,7 @@ static void dec_fixture_ok(const char *name, Event *ev)
 {
 	size_t len;
 	char err[PROTO_ERR_MAX];
-	char *buf = read_fixture(name, &len);
+	char *buf = test_fixture("v1", name, &len);
 
 	arena_reset(&arena);
 	if (proto_decode(buf, len, ev, &arena, err) != PROTO_OK)
@@ -95,7 +72,7 @@ static ProtoResult dec_modified(const char *fixture, const char *path, const cha
                                 Event *ev, char *err)
 {
 	size_t len;
-	char *buf = read_fixture(fixture, &len), last[64];
+	char *buf = test_fixture("v1", fixture, &len), last[64];
 	cJSON *root = cJSON_Parse(buf), *parent;
 	char *out;
 	ProtoResult rc;
@@ -627,7 +604,7 @@ static void test_invalid_fixtures(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len;
-		char *buf = read_fixture(cases[i].file, &len);
+		char *buf = test_fixture("v1", cases[i].file, &len);
 		arena_reset(&arena);
 		assert_int_equal(proto_decode(buf, len, &ev, &arena, err), PROTO_REJECT);
 		assert_err_has(err, cases[i].want);

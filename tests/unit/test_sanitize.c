@@ -17,30 +17,7 @@
 #include <cmocka.h>
 
 #include "swarmtop/sanitize.h"
-
-/* Read a corpus file into a malloc'd buffer. */
-static char *read_corpus(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/escapes/%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
+#include "testutil.h"
 
 /* Assert that s (n bytes) is terminal-safe: the invariant sanitize_text promises. */
 static void assert_safe(const char *name, const char *s, size_t n, bool keep_nl)
@@ -126,7 +103,7 @@ static void test_corpus_expected(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		size_t len, n;
-		char *in = read_corpus(expected[i].file, &len);
+		char *in = test_fixture("escapes", expected[i].file, &len);
 		sanitize_text(in, len, out, sizeof(out), -1, 0, &n);
 		if (strcmp(out, expected[i].want) != 0)
 			fail_msg("%s: got \"%s\"", expected[i].file, out);
@@ -152,7 +129,7 @@ static void test_corpus_invariants(void **state)
 		char *in;
 		if (e->d_name[0] == '.')
 			continue;
-		in = read_corpus(e->d_name, &len);
+		in = test_fixture("escapes", e->d_name, &len);
 		for (unsigned flags = 0; flags < 4; flags++) {
 			for (int cols = -1; cols < 12; cols++) {
 				int w = sanitize_text(in, len, out, sizeof(out), cols, flags, &n);
@@ -198,7 +175,7 @@ static void test_payloads_gone(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len;
-		char *in = read_corpus(cases[i].file, &len);
+		char *in = test_fixture("escapes", cases[i].file, &len);
 		sanitize_text(in, len, out, sizeof(out), -1, 0, NULL);
 		if (strstr(out, cases[i].payload) != NULL)
 			fail_msg("%s: payload \"%s\" survived", cases[i].file, cases[i].payload);

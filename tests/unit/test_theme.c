@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "swarmtop/theme.h"
+#include "testutil.h"
 
 typedef struct Errs {
 	int n;
@@ -34,16 +35,9 @@ static void on_err(int line, const char *msg, void *ctx)
 /* Read a shipped theme file (caller frees). */
 static char *read_theme(const char *name, size_t *len)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../../themes/%s.theme", FIXTURES, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(1 << 16);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (1 << 16) - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
+	char file[256];
+	snprintf(file, sizeof file, "%s.theme", name);
+	return test_fixture("../../themes", file, len);
 }
 
 /* Every element has a unique, well-formed name. */

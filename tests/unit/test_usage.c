@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "swarmtop/usage.h"
+#include "testutil.h"
 
 /* Sums saturate at INT64_MAX instead of wrapping; negatives never subtract. */
 static void test_tokens_add(void **state)
@@ -272,11 +273,8 @@ static void test_prices_cost(void **state)
 static void test_default_table(void **state)
 {
 	(void)state;
-	FILE *f = fopen(FIXTURES "/../../docs/prices", "rb");
-	assert_non_null(f);
-	static char buf[65536];
-	size_t len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
+	size_t len;
+	char *buf = test_fixture("../../docs", "prices", &len);
 	PriceTable t;
 	Errs e = {0};
 	prices_init(&t);
@@ -303,6 +301,7 @@ static void test_default_table(void **state)
 	assert_float_equal(prices_find(&t, "openai", "gpt-4o-2024-08-06")->input, 2.5, 1e-9);
 	assert_null(prices_find(&t, "acme", "mystery-model-1"));
 	prices_free(&t);
+	free(buf);
 }
 
 int main(void)

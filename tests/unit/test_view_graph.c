@@ -22,6 +22,7 @@
 #include "swarmtop/model.h"
 #include "swarmtop/taskgraph.h"
 #include "swarmtop/view.h"
+#include "testutil.h"
 #include "tg_fixture.h"
 
 #define NOW_MS (TGF_T0 + 100000)
@@ -38,40 +39,6 @@ static char *render(const Model *m, UiState *ui, int w, int h, bool ascii)
 	assert_non_null(text);
 	canvas_free(c);
 	return text;
-}
-
-/* Compare text with tests/fixtures/golden/graph_<name>.txt (or rewrite it). */
-static void golden(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-	long n;
-	char *want;
-
-	snprintf(path, sizeof path, "%s/golden/graph_%s.txt", FIXTURES, name);
-	if (getenv("UPDATE_GOLDEN")) {
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		fputs(text, f);
-		fclose(f);
-		return;
-	}
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("missing golden %s (run with UPDATE_GOLDEN=1)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	want = calloc(1, (size_t)n + 1);
-	assert_non_null(want);
-	assert_int_equal(fread(want, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	if (strcmp(want, text) != 0) {
-		fprintf(stderr, "--- golden %s differs; got:\n%s\n", path, text);
-		free(want);
-		fail_msg("golden mismatch: %s", name);
-	}
-	free(want);
 }
 
 /* No control bytes (C0 but newline, DEL, UTF-8 C1) in rendered text. */
@@ -184,7 +151,7 @@ static void test_empty(void **state)
 	text = render(m, &ui, 80, 24, false);
 	assert_non_null(strstr(text, "no tasks yet"));
 	assert_int_equal(ui.nrows, 0);
-	golden("empty_80x24", text);
+	test_golden("graph_empty_80x24", text);
 	free(text);
 	assert_int_equal(view_graph_task_at(m, &ui, 10, 10), -1);
 	assert_int_equal(view_graph_find(m, &ui, 1, ~0u), -1);
@@ -210,13 +177,13 @@ static void test_pipeline_goldens(void **state)
 	assert_non_null(strstr(text, "HTTP 429"));     /* details pane */
 	assert_non_null(strstr(text, "\xe2\x96\xb6")); /* ▶ arrowheads */
 	assert_non_null(strstr(text, "1 failed"));
-	golden("pipeline_200x60", text);
+	test_golden("graph_pipeline_200x60", text);
 	free(text);
 	/* 80x24: no side pane, a footer line instead */
 	text = render(m, &ui, 80, 24, false);
 	assert_clean(text);
 	assert_non_null(strstr(text, "attempt 2"));
-	golden("pipeline_80x24", text);
+	test_golden("graph_pipeline_80x24", text);
 	free(text);
 	/* the rows published for the key handlers are the tasks in layout order */
 	assert_int_equal(ui.nrows, 7);
@@ -238,7 +205,7 @@ static void test_ascii_mode(void **state)
 	text = render(m, &ui, 200, 60, true);
 	assert_true(all_ascii(text));
 	assert_non_null(strstr(text, "r2"));
-	golden("pipeline_ascii_200x60", text);
+	test_golden("graph_pipeline_ascii_200x60", text);
 	free(text);
 	ui.graph_list = true;
 	text = render(m, &ui, 80, 24, true);
@@ -282,11 +249,11 @@ static void test_hostile_names(void **state)
 	assert_clean(text);
 	assert_null(strstr(text, "pwned\x07"));
 	assert_non_null(strstr(text, "red"));
-	golden("hostile_200x60", text);
+	test_golden("graph_hostile_200x60", text);
 	free(text);
 	text = render(m, &ui, 80, 24, false);
 	assert_clean(text);
-	golden("hostile_80x24", text);
+	test_golden("graph_hostile_80x24", text);
 	free(text);
 	ui_state_free(&ui);
 	view_graph_release();
@@ -334,10 +301,10 @@ static void test_cjk_names(void **state)
 		assert_true(line_cols(p, n) <= 200);
 		p += n + (e ? 1 : 0);
 	}
-	golden("cjk_200x60", text);
+	test_golden("graph_cjk_200x60", text);
 	free(text);
 	text = render(m, &ui, 80, 24, false);
-	golden("cjk_80x24", text);
+	test_golden("graph_cjk_80x24", text);
 	free(text);
 	ui_state_free(&ui);
 	view_graph_release();
@@ -357,7 +324,7 @@ static void test_list_and_collapse(void **state)
 	text = render(m, &ui, 80, 24, false);
 	assert_non_null(strstr(text, "[list]"));
 	assert_non_null(strstr(text, "merge results"));
-	golden("list_80x24", text);
+	test_golden("graph_list_80x24", text);
 	free(text);
 	assert_int_equal(ui.nrows, 7);
 	assert_int_equal(view_graph_neighbour(m, &ui, 0, 1), ui.rows[3]);
@@ -389,7 +356,7 @@ static void test_collapse_summary(void **state)
 	text = render(m, &ui, 200, 60, false);
 	assert_non_null(strstr(text, "3 done"));
 	assert_non_null(strstr(text, "3 completed tasks"));
-	golden("collapse_200x60", text);
+	test_golden("graph_collapse_200x60", text);
 	free(text);
 	ui_state_free(&ui);
 	view_graph_release();
@@ -476,7 +443,7 @@ static void test_ten_thousand(void **state)
 	text = canvas_to_text(c);
 	assert_clean(text);
 	assert_non_null(strstr(text, "step 5000"));
-	golden("10k_200x60", text);
+	test_golden("graph_10k_200x60", text);
 	free(text);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < frames; i++) {
@@ -497,7 +464,7 @@ static void test_ten_thousand(void **state)
 	ui.graph_list = true;
 	text = render(m, &ui, 200, 60, false);
 	assert_non_null(strstr(text, "step 5000"));
-	golden("10k_list_200x60", text);
+	test_golden("graph_10k_list_200x60", text);
 	free(text);
 	canvas_free(c);
 	ui_state_free(&ui);

@@ -22,6 +22,7 @@
 #include "swarmtop/canvas.h"
 #include "swarmtop/model.h"
 #include "swarmtop/view.h"
+#include "testutil.h"
 
 #define T0 1700000000000LL   /* 22:13:20 UTC */
 #define NOW (T0 + 120000)
@@ -316,34 +317,6 @@ static void ui_for(UiState *ui, Fx *f)
 	ui->prices = &f->prices;
 }
 
-/* Compare text with a golden file, or rewrite it when UPDATE_GOLDEN is set. */
-static void golden(const char *name, const char *text)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s/golden/%s.txt", FIXTURES, name);
-	if (getenv("UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "wb");
-		assert_non_null(f);
-		fputs(text, f);
-		fclose(f);
-		return;
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("missing golden file %s (run with UPDATE_GOLDEN=1)", path);
-	size_t cap = strlen(text) + 2;
-	char *want = malloc(cap + 1);
-	size_t n = fread(want, 1, cap, f);
-	want[n] = '\0';
-	fclose(f);
-	if (strcmp(want, text) != 0) {
-		fprintf(stderr, "golden mismatch: %s\n--- want\n%s--- got\n%s", path, want, text);
-		free(want);
-		fail_msg("golden mismatch: %s", name);
-	}
-	free(want);
-}
-
 /* No control bytes (ESC, C0, DEL, C1 as UTF-8) anywhere in rendered text. */
 static void assert_clean(const char *t)
 {
@@ -377,7 +350,7 @@ static void golden_all(Fx *f, const char *tag, bool ascii)
 			char name[128];
 			snprintf(name, sizeof name, "%s_%s_%dx%d", bodies[b].name, tag, sizes[s][0],
 			         sizes[s][1]);
-			golden(name, t);
+			test_golden(name, t);
 			free(t);
 			ui_state_free(&ui);
 		}

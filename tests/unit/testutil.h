@@ -1,0 +1,77 @@
+/*
+ * testutil.h: helpers the unit tests share: reading a file or fixture whole, and
+ * comparing rendered text with a golden file. Header-only (static inline), so a test
+ * pulls in only what it calls; failures go through CMocka's assertions.
+ */
+#ifndef SWARMTOP_TESTUTIL_H
+#define SWARMTOP_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* All of stream f in a malloc'd NUL-terminated buffer, its length in *len; closes f. */
+static inline char *test_read_stream(FILE *f, size_t *len)
+{
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* The whole of the file at path in a malloc'd NUL-terminated buffer; its length in *len. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	return test_read_stream(f, len);
+}
+
+/* The fixture FIXTURES/dir/name, read whole (see test_read_file). */
+static inline char *test_fixture(const char *dir, const char *name, size_t *len)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s/%s", FIXTURES, dir, name);
+	return test_read_file(path, len);
+}
+
+/* Compare text with FIXTURES/golden/<name>.txt, or rewrite it when UPDATE_GOLDEN is set. */
+static inline void test_golden(const char *name, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/golden/%s.txt", FIXTURES, name);
+	if (getenv("UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		return;
+	}
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("missing golden file %s (run with UPDATE_GOLDEN=1)", path);
+	size_t n;
+	char *want = test_read_stream(f, &n);
+	if (strcmp(want, text) != 0) {
+		fprintf(stderr, "golden mismatch: %s\n--- want\n%s--- got\n%s", path, want, text);
+		free(want);
+		fail_msg("golden mismatch: %s", name);
+	}
+	free(want);
+}
+
+#endif
