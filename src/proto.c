@@ -402,29 +402,53 @@ static bool decode_object(Ctx *c, const JsonNode *obj, const ObjSpec *spec, void
 /* The path of a list field, for its decoders' error messages. */
 #define LPATH() path_join(pbuf, sizeof(pbuf), w, f->key)
 
+/* An arena array for list field f: it->len elements of size sz, at most f->max (the count
+ * in *n); NULL (err set) when too long or out of memory. */
+static void *list_alloc(Ctx *c, const JsonNode *it, const FieldSpec *f, size_t sz,
+                        const Where *w, size_t *n)
+{
+	char pbuf[128];
+	void *v;
+
+	*n = it->len;
+	if (f->max && *n > f->max)
+		*n = f->max;
+	if (*n > SIZE_MAX / sz - 1) {
+		fail(c, "'%s' is too long", LPATH());
+		return NULL;
+	}
+	v = arena_alloc(c->arena, (*n ? *n : 1) * sz);
+	if (v == NULL)
+		fail(c, "out of memory");
+	return v;
+}
+
+/* Store list v of n elements in field f of base. */
+static bool list_put(void *base, const FieldSpec *f, const void *v, size_t n)
+{
+	put_ptr(base, f->off, v);
+	put_size(base, f->count_off, n);
+	return true;
+}
+
 /* Decode an array of identifiers (deps): items must be non-empty strings. */
 static bool decode_idlist(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                           const Where *w)
 {
 	char pbuf[128];
-	size_t n = it->len;
-	const char **v;
+	size_t n;
+	const char **v = list_alloc(c, it, f, sizeof(*v), w, &n);
 	const JsonNode *e = json_first(c->doc, it);
 
-	if (f->max && n > f->max)
-		n = f->max;
-	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
 	if (v == NULL)
-		return fail(c, "out of memory");
+		return false;
 	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e)) {
 		if (!is_str(e) || str_len(e) == 0)
 			return fail(c, "'%s[%zu]' must be a non-empty string", LPATH(), i);
 		if ((v[i] = copy_str(c, e, EVENT_ID_MAX)) == NULL)
 			return false;
 	}
-	put_ptr(base, f->off, v);
-	put_size(base, f->count_off, n);
-	return true;
+	return list_put(base, f, v, n);
 }
 
 /* Decode the capabilities array into a CAP_BIT mask; unknown names are ignored. */
@@ -451,39 +475,30 @@ static bool decode_utillist(Ctx *c, const JsonNode *it, const FieldSpec *f, void
                             const Where *w)
 {
 	char pbuf[128];
-	size_t n = it->len;
-	double *v;
+	size_t n;
+	double *v = list_alloc(c, it, f, sizeof(*v), w, &n);
 	const JsonNode *e = json_first(c->doc, it);
 
-	if (f->max && n > f->max)
-		n = f->max;
-	v = arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
 	if (v == NULL)
-		return fail(c, "out of memory");
+		return false;
 	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e))
 		if (!json_util(e, &v[i]))
 			return fail(c, "'%s[%zu]' must be a number in 0..1", LPATH(), i);
-	put_ptr(base, f->off, v);
-	put_size(base, f->count_off, n);
-	return true;
+	return list_put(base, f, v, n);
 }
 
 /* Decode an array of objects, each through the element's own table. */
 static bool decode_objlist(Ctx *c, const JsonNode *it, const FieldSpec *f, void *base,
                            const Where *w)
 {
-	size_t n = it->len;
-	char *v, kbuf[128];
+	size_t n;
+	char kbuf[128];
+	char *v = list_alloc(c, it, f, f->elem_size, w, &n);
 	const char *lkey = child_key(kbuf, sizeof(kbuf), w, f->key);
 	const JsonNode *e = json_first(c->doc, it);
 
-	if (f->max && n > f->max)
-		n = f->max;
-	if (n > SIZE_MAX / f->elem_size - 1)
-		return fail(c, "'%s' is too long", lkey);
-	v = arena_alloc(c->arena, (n ? n : 1) * f->elem_size);
 	if (v == NULL)
-		return fail(c, "out of memory");
+		return false;
 	memset(v, 0, (n ? n : 1) * f->elem_size);
 	for (size_t i = 0; i < n; i++, e = json_after(c->doc, e)) {
 		Where ew = { .key = lkey, .idx = i, .indexed = true };
@@ -492,9 +507,7 @@ static bool decode_objlist(Ctx *c, const JsonNode *it, const FieldSpec *f, void 
 		if (!decode_object(c, e, f->sub, v + i * f->elem_size, &ew))
 			return false;
 	}
-	put_ptr(base, f->off, v);
-	put_size(base, f->count_off, n);
-	return true;
+	return list_put(base, f, v, n);
 }
 
 /* Validate one present, non-null field and store it; false (err set) when invalid. */
