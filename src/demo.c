@@ -838,7 +838,7 @@ void demo_options_init(DemoOptions *o)
 	memset(o, 0, sizeof(*o));
 	o->host = "127.0.0.1";
 	o->port = 7700;
-	o->agents = 6;
+	o->agents = 8;
 	o->rate = -1;
 	o->retain = 10000;
 	o->speed = 1.0;
@@ -1112,7 +1112,7 @@ enum { OPT_PORT = 1000, OPT_HOST, OPT_AGENTS, OPT_RATE, OPT_SEED, OPT_TOKEN, OPT
 static const DemoOptDef demo_optdefs[] = {
 	{"port", 1, OPT_PORT, "N", "listen port (default 7700; 0 = any free port)"},
 	{"host", 1, OPT_HOST, "ADDR", "listen address (default 127.0.0.1)"},
-	{"agents", 1, OPT_AGENTS, "N", "agents incl. planner and reviewer (3-32, default 6)"},
+	{"agents", 1, OPT_AGENTS, "N", "agents incl. planner and reviewer (3-32, default 8)"},
 	{"rate", 1, OPT_RATE, "EV_PER_S", "flood mode: synthetic events per second (0 = max)"},
 	{"seed", 1, OPT_SEED, "N", "simulation seed (default: from the clock)"},
 	{"token", 1, OPT_TOKEN, "T", "require Authorization: Bearer T (or SWARMTOP_DEMO_TOKEN)"},

@@ -97,6 +97,8 @@ typedef struct SimTask {
 	double failed_at;
 	char error[240], input[240], output[240];
 	int topic;                    /* index into the goal's topic lists */
+	int tmpl;                     /* the goal's template (sim_goals index) */
+	unsigned nsteps;              /* tool steps so far: numbers the step ids */
 } SimTask;
 
 /* Usage totals of one agent and model. */
@@ -131,8 +133,9 @@ struct DemoSim {
 	SimUsage usage[SIM_MAX_USAGE];
 	unsigned usage_evict;
 	SimPending pending[SIM_PENDING];
-	int goal, goal_template;
-	bool goal_active;
+	int goal, goal_template;      /* the newest goal and its template */
+	double next_goal_at;          /* earliest time the planner starts another goal */
+	unsigned assign_rr;           /* tie breaker for least-loaded assignment */
 	uint64_t planner_rng;
 	long opmsg;
 	DemoBuf buf;
@@ -513,6 +516,7 @@ static SimTask *sim_task_new(DemoSim *s, const char *id, int agent, SimTaskType 
 	t->review_of = -1;
 	t->pause_cmd = -1;
 	t->goal = s->goal;
+	t->tmpl = s->goal_template;
 	return t;
 }
 
@@ -556,38 +560,104 @@ static bool sim_deps_done(const DemoSim *s, const SimTask *t)
 	return true;
 }
 
-/* The next runnable task of worker w (lowest allocation first), or -1. */
+/* The worker kind that does each type of main task (SK_COUNT: the planner's own). */
+static const SimKind sim_type_kind[TT_COUNT] = {
+	[TT_PLAN] = SK_PLANNER,
+	[TT_RESEARCH] = SK_RESEARCHER,
+	[TT_CODE] = SK_CODER,
+	[TT_REVIEW] = SK_REVIEWER,
+	[TT_SUMMARY] = SK_PLANNER,
+	[TT_TOOL] = SK_COUNT,
+	[TT_FLOOD] = SK_COUNT,
+};
+
+/* Can this worker take work now (not canceled, paused or about to pause)? */
+static bool sim_available(const SimAgent *a)
+{
+	return !a->canceled && !a->paused && !a->pause_req;
+}
+
+/*
+ * May worker w take over submitted task t from its owner? Only a worker of the
+ * task's kind, and only when the owner is busy with another task or cannot
+ * work (paused, pausing, canceled): one paused agent never stalls a pipeline.
+ * The planner stands in for an unavailable reviewer.
+ */
+static bool sim_can_take(const DemoSim *s, int w, const SimTask *t)
+{
+	const SimAgent *me = &s->agents[w], *owner = &s->agents[t->agent];
+	SimKind k = sim_type_kind[t->type];
+
+	if (!owner->worker || !sim_available(me))
+		return false;
+	if (k != me->kind && !(k == SK_REVIEWER && me->kind == SK_PLANNER &&
+			       !sim_available(owner)))
+		return false;
+	return !sim_available(owner) || owner->cur_task >= 0;
+}
+
+/* The next runnable task of worker w: its own first, else one it may take over
+ * (lowest allocation first in both cases), or -1. */
 static int sim_pick(DemoSim *s, int w)
 {
 	int best = -1;
+	bool best_own = false;
 
 	for (int i = 0; i < SIM_TASK_CAP; i++) {
 		const SimTask *t = &s->tasks[i];
+		bool own;
 
-		if (!t->used || t->agent != w || t->status != TASK_SUBMITTED || t->type == TT_TOOL)
+		if (!t->used || t->status != TASK_SUBMITTED || t->type == TT_TOOL)
+			continue;
+		own = t->agent == w;
+		if (!own && (best_own || !sim_can_take(s, w, t)))
 			continue;
 		if (!sim_deps_done(s, t))
 			continue;
-		if (best < 0 || t->gen < s->tasks[best].gen)
+		if (best < 0 || (own && !best_own) || t->gen < s->tasks[best].gen) {
 			best = i;
+			best_own = own;
+		}
 	}
 	return best;
 }
 
-/* A live worker of this kind for (re)assignment, round robin by n; -1 if none. */
+/* Unfinished main tasks assigned to worker i, plus one when it is busy right now. */
+static int sim_load(const DemoSim *s, int i)
+{
+	int n = s->agents[i].cur_task >= 0;
+
+	for (int k = 0; k < SIM_TASK_CAP; k++) {
+		const SimTask *t = &s->tasks[k];
+
+		if (t->used && t->agent == i && t->type != TT_TOOL &&
+		    (t->status == TASK_SUBMITTED || t->status == TASK_PAUSED))
+			n++;
+	}
+	return n;
+}
+
+/* The least-loaded live worker of this kind (ties: round robin from n); -1 if none. */
 static int sim_live_worker(DemoSim *s, SimKind kind, long n)
 {
-	int cand[SIM_MAX_WORKERS], nc = 0;
+	int cand[SIM_MAX_WORKERS], nc = 0, best = -1, best_load = 0;
 
 	for (int i = 0; i < s->nworkers; i++)
-		if (s->agents[i].kind == kind && !s->agents[i].canceled && !s->agents[i].paused &&
-		    !s->agents[i].pause_req)
+		if (s->agents[i].kind == kind && sim_available(&s->agents[i]))
 			cand[nc++] = i;
 	if (nc == 0)
 		for (int i = 0; i < s->nworkers; i++)
 			if (s->agents[i].kind == kind && !s->agents[i].canceled)
 				cand[nc++] = i;
-	return nc ? cand[n % nc] : -1;
+	for (int k = 0; k < nc; k++) {
+		int i = cand[(k + n) % nc], load = sim_load(s, i);
+
+		if (best < 0 || load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	return best;
 }
 
 /* ---- checkpoints ---- */
@@ -703,38 +773,84 @@ static uint64_t sim_burn(double ms)
 	return h;
 }
 
+/* Wait on the condition until the absolute monotonic time `until` or a wake-up (lock held). */
+static void sim_wait_until(DemoSim *s, double until)
+{
+	double left = until - sim_now();
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)left;
+	ts.tv_nsec += (long)((left - floor(left)) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&s->cv, s->mu, &ts);
+}
+
+#define SIM_SLICE 0.1             /* seconds: CPU and waiting interleave at this grain */
+
 /*
- * One step of work: CPU for part of it, waiting for the rest (both scaled by
- * --speed), then a checkpoint. Called and returns with the lock held.
+ * One step of work lasting lo..hi seconds (scaled by --speed), of which about
+ * `cpu` (0..1) is real CPU spent in short bursts spread over the step (a model
+ * call mostly waits on the network; a test run computes), then a checkpoint.
+ * Operator requests cut the waiting short. Called and returns with the lock held.
  */
-static bool sim_work(DemoSim *s, SimAgent *w, double lo, double hi)
+static bool sim_work(DemoSim *s, SimAgent *w, double lo, double hi, double cpu)
 {
 	double secs = (lo + (hi - lo) * sim_unit(&w->rng)) / s->opt.speed;
-	double frac = 0.2 + 0.35 * sim_unit(&w->rng);
-	double until;
-	volatile uint64_t sink;
+	double frac = cpu * (0.6 + 0.8 * sim_unit(&w->rng));
+	double until = sim_now() + secs;
 
-	pthread_mutex_unlock(s->mu);
-	sink = sim_burn(secs * frac * 1000.0);
-	(void)sink;
-	pthread_mutex_lock(s->mu);
-	until = sim_now() + secs * (1.0 - frac);
+	if (frac > 0.9)
+		frac = 0.9;
 	while (!sim_interrupted(s, w)) {
-		double left = until - sim_now();
-		struct timespec ts;
+		double now = sim_now(), slice = fmin(SIM_SLICE, until - now);
 
-		if (left <= 0)
+		if (slice <= 0)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)left;
-		ts.tv_nsec += (long)((left - floor(left)) * 1e9);
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+		if (frac > 0) {
+			volatile uint64_t sink;
+
+			pthread_mutex_unlock(s->mu);
+			sink = sim_burn(slice * frac * 1000.0);
+			(void)sink;
+			pthread_mutex_lock(s->mu);
+			if (sim_interrupted(s, w))
+				break;
 		}
-		pthread_cond_timedwait(&s->cv, s->mu, &ts);
+		sim_wait_until(s, fmin(now + slice, until));
 	}
 	return sim_checkpoint(s, w);
+}
+
+/* Per-call durations (seconds at --speed 1) and CPU share of the simulated tools. */
+typedef struct SimToolDef {
+	const char *name;
+	double lo, hi, cpu;
+} SimToolDef;
+
+static const SimToolDef sim_tool_defs[] = {
+	{"web_search", 1.0, 3.5, 0.03},
+	{"fetch_page", 1.0, 4.0, 0.04},
+	{"read_file", 0.3, 1.0, 0.05},
+	{"apply_patch", 0.5, 1.5, 0.08},
+	{"run_tests", 3.0, 8.0, 0.15},
+	{"read_diff", 0.4, 1.2, 0.05},
+};
+
+/* A model call's duration (seconds at --speed 1) and CPU share (streaming, parsing). */
+#define SIM_LLM_LO 1.5
+#define SIM_LLM_HI 5.0
+#define SIM_LLM_CPU 0.02
+
+/* The wait for one model completion (the caller publishes its usage). */
+static bool sim_llm(DemoSim *s, SimAgent *w, double lo, double hi)
+{
+	return sim_work(s, w, lo, hi, SIM_LLM_CPU);
 }
 
 /* ---- the work itself ---- */
@@ -742,8 +858,8 @@ static bool sim_work(DemoSim *s, SimAgent *w, double lo, double hi)
 /* The goal definition of a task. */
 static const SimGoalDef *sim_goal_def(const DemoSim *s, const SimTask *t)
 {
-	(void)t;
-	return &sim_goals[s->goal_template % SIM_NGOALS];
+	(void)s;
+	return &sim_goals[(unsigned)t->tmpl % SIM_NGOALS];
 }
 
 /* An assistant message, quoting operator guidance when there is some. */
@@ -770,8 +886,12 @@ static bool sim_tool(DemoSim *s, SimAgent *w, SimTask *t, const char *tool, cons
 	bool fail = sim_unit(&w->rng) < fail_p;
 	const char *err = sim_tool_errors[sim_range(&w->rng, 0, (long)(sizeof(sim_tool_errors) /
 						       sizeof(sim_tool_errors[0])) - 1)];
+	const SimToolDef *def = &sim_tool_defs[0];
 
-	snprintf(id, sizeof(id), "%s.%u", t->id, ++w->subno);
+	for (size_t i = 0; i < sizeof(sim_tool_defs) / sizeof(sim_tool_defs[0]); i++)
+		if (strcmp(sim_tool_defs[i].name, tool) == 0)
+			def = &sim_tool_defs[i];
+	snprintf(id, sizeof(id), "%s.%u", t->id, ++t->nsteps);
 	step = sim_task_new(s, id, (int)(sim_acting(s, w) - s->agents), TT_TOOL, "tool", tool);
 	slot = (int)(step - s->tasks);
 	step->parent = (int)(t - s->tasks);
@@ -779,7 +899,7 @@ static bool sim_tool(DemoSim *s, SimAgent *w, SimTask *t, const char *tool, cons
 	snprintf(step->input, sizeof(step->input), "%s", input);
 	step->status = TASK_WORKING;
 	sim_pub_task(s, step);
-	if (!sim_work(s, w, 0.4, 1.6)) {
+	if (!sim_work(s, w, def->lo, def->hi, def->cpu)) {
 		step = &s->tasks[slot];
 		if (step->status == TASK_WORKING)
 			sim_task_status(s, step, TASK_CANCELED);
@@ -800,11 +920,10 @@ static bool sim_tool(DemoSim *s, SimAgent *w, SimTask *t, const char *tool, cons
 	sim_task_status(s, step, TASK_COMPLETED);
 	snprintf(text, sizeof(text), "%s(%s) -> %s", tool, input, output);
 	sim_pub_message(s, sim_acting(s, w), t, ROLE_TOOL, text);
-	if (sim_unit(&w->rng) < 0.15)
+	/* The tool message already tells the story; the log gets only what stands out. */
+	if (sim_unit(&w->rng) < 0.08)
 		sim_pub_log(s, LOG_WARN, sim_acting(s, w), t,
 			    "rate limited by the provider (429), backing off 2s");
-	else
-		sim_pub_log(s, LOG_INFO, sim_acting(s, w), t, text);
 	return true;
 }
 
@@ -831,7 +950,7 @@ static bool sim_do_research(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		 topic);
 	sim_pub_usage(s, w, t, &w->rng, 1.0);
 	sim_say(s, w, t, text);
-	if (!sim_work(s, w, 0.5, 2.0))
+	if (!sim_llm(s, w, SIM_LLM_LO, SIM_LLM_HI))
 		return false;
 	t = &s->tasks[slot];
 	snprintf(input, sizeof(input), "q=\"%s\"", topic);
@@ -842,7 +961,20 @@ static bool sim_do_research(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		return false;
 	}
 	t = &s->tasks[slot];
-	if (sim_unit(&w->rng) < 0.3) {
+	if (sim_unit(&w->rng) < 0.6) {
+		/* Read the best hit itself. */
+		snprintf(input, sizeof(input), "url=https://www.example.org/%s/%ld", t->id,
+			 sim_range(&w->rng, 1, 40));
+		snprintf(out, sizeof(out), "%ld KB of text; %ld relevant paragraphs",
+			 sim_range(&w->rng, 8, 220), sim_range(&w->rng, 2, 14));
+		if (!sim_tool(s, w, t, "fetch_page", input, out, 0.03, &cut)) {
+			if (!cut)
+				sim_fail(s, w, &s->tasks[slot]);
+			return false;
+		}
+		t = &s->tasks[slot];
+	}
+	if (sim_unit(&w->rng) < 0.35) {
 		/* Spawn a sub-agent for a focused lookup; it runs on this worker's thread. */
 		int sub = -1;
 
@@ -855,7 +987,7 @@ static bool sim_do_research(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		}
 		if (sub >= 0) {
 			SimAgent *a = &s->agents[sub];
-			unsigned k = w->subno;
+			unsigned k = ++w->subno;
 
 			memset(a, 0, sizeof(*a));
 			a->used = true;
@@ -877,8 +1009,12 @@ static bool sim_do_research(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 			sim_pub_usage(s, a, t, &w->rng, 0.6);
 			if (sim_tool(s, w, t, "fetch_page", input, out, 0.0, &cut)) {
 				sim_pub_usage(s, a, t, &w->rng, 0.4);
-				sim_pub_message(s, a, t, ROLE_ASSISTANT,
-						"Done: the key numbers are in the extract above.");
+				if (sim_llm(s, w, 1.0, 3.0))
+					sim_pub_message(s, a, &s->tasks[slot], ROLE_ASSISTANT,
+							"Done: the key numbers are in the extract "
+							"above.");
+				else
+					cut = true;
 			}
 			w->acting = -1;
 			a = &s->agents[sub];
@@ -894,7 +1030,7 @@ static bool sim_do_research(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 	snprintf(text, sizeof(text), "Summary on %s: %ld sources agree; two disagree on the "
 		 "numbers, I noted both.", topic, sim_range(&w->rng, 3, 9));
 	sim_say(s, w, t, text);
-	if (!sim_work(s, w, 0.3, 1.0))
+	if (!sim_llm(s, w, SIM_LLM_LO, SIM_LLM_HI))
 		return false;
 	t = &s->tasks[slot];
 	snprintf(t->output, sizeof(t->output), "notes: %s (%ld sources)", topic,
@@ -919,7 +1055,19 @@ static bool sim_do_code(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		snprintf(text, sizeof(text), "Plan for %s: touch the model, the job and the tests; "
 			 "keep the API stable.", item);
 	sim_say(s, w, t, text);
-	if (!sim_work(s, w, 0.5, 2.0))
+	if (!sim_llm(s, w, SIM_LLM_LO, SIM_LLM_HI))
+		return false;
+	t = &s->tasks[slot];
+	snprintf(input, sizeof(input), "src/%s.py", t->id);
+	snprintf(out, sizeof(out), "%ld lines", sim_range(&w->rng, 80, 900));
+	if (!sim_tool(s, w, t, "read_file", input, out, 0.0, &cut)) {
+		if (!cut)
+			sim_fail(s, w, &s->tasks[slot]);
+		return false;
+	}
+	t = &s->tasks[slot];
+	sim_pub_usage(s, w, t, &w->rng, 1.0);
+	if (!sim_llm(s, w, 2.0, 6.0))
 		return false;
 	t = &s->tasks[slot];
 	snprintf(input, sizeof(input), "src/%s.py (+%ld -%ld)", t->id, sim_range(&w->rng, 10, 140),
@@ -930,7 +1078,7 @@ static bool sim_do_code(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		return false;
 	}
 	t = &s->tasks[slot];
-	if (sim_unit(&w->rng) < 0.15) {
+	if (sim_unit(&w->rng) < 0.12) {
 		const char *ok = sim_approvals[sim_range(&w->rng, 0, 2)];
 		double until;
 
@@ -940,9 +1088,9 @@ static bool sim_do_code(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 		sim_agent_status(s, w, AGENT_INPUT_REQUIRED);
 		sim_pub_message(s, w, t, ROLE_ASSISTANT, text);
 		sim_pub_log(s, LOG_WARN, w, t, "waiting for human approval");
-		until = sim_now() + (3.0 + 3.0 * sim_unit(&w->rng)) / s->opt.speed;
+		until = sim_now() + (4.0 + 6.0 * sim_unit(&w->rng)) / s->opt.speed;
 		while (sim_now() < until) {
-			if (!sim_work(s, w, 0.2, 0.4))
+			if (!sim_work(s, w, 0.3, 0.6, 0.0))
 				return false;
 		}
 		t = &s->tasks[slot];
@@ -959,6 +1107,9 @@ static bool sim_do_code(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 	}
 	t = &s->tasks[slot];
 	sim_pub_usage(s, w, t, &w->rng, 0.8);
+	if (!sim_llm(s, w, 1.0, 3.0))
+		return false;
+	t = &s->tasks[slot];
 	snprintf(text, sizeof(text), "%s is done: tests pass; diff is ready for review.", item);
 	sim_say(s, w, t, text);
 	snprintf(t->output, sizeof(t->output), "diff +%ld -%ld across %ld files",
@@ -970,11 +1121,22 @@ static bool sim_do_code(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 /* Review: approve, or send the work back (attempt + 1 for both tasks). */
 static bool sim_do_review(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 {
-	char text[SIM_TEXT];
+	char text[SIM_TEXT], input[80], out[80];
 	SimTask *code;
+	bool cut = false;
 
+	code = t->review_of >= 0 ? &s->tasks[t->review_of] : NULL;
+	snprintf(input, sizeof(input), "%s", code ? code->id : t->id);
+	snprintf(out, sizeof(out), "%ld files, +%ld -%ld", sim_range(&w->rng, 1, 9),
+		 sim_range(&w->rng, 20, 300), sim_range(&w->rng, 0, 80));
+	if (!sim_tool(s, w, t, "read_diff", input, out, 0.0, &cut)) {
+		if (!cut)
+			sim_fail(s, w, &s->tasks[slot]);
+		return false;
+	}
+	t = &s->tasks[slot];
 	sim_pub_usage(s, w, t, &w->rng, 1.4);
-	if (!sim_work(s, w, 0.6, 2.0))
+	if (!sim_llm(s, w, 2.0, 5.0))
 		return false;
 	t = &s->tasks[slot];
 	code = t->review_of >= 0 ? &s->tasks[t->review_of] : NULL;
@@ -1005,16 +1167,21 @@ static bool sim_do_review(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 /* Expand a goal into its task DAG once the plan task finished. */
 static void sim_expand_goal(DemoSim *s, SimTask *plan)
 {
-	const SimGoalDef *g = &sim_goals[s->goal_template % SIM_NGOALS];
+	const SimGoalDef *g = sim_goal_def(s, plan);
 	uint64_t *r = &s->planner_rng;
 	int nres = (int)sim_range(r, 2, 4), ncode = (int)sim_range(r, 1, 3);
 	SimTask *res[4], *code[3], *rev[3], *sum;
 	char id[32], name[160];
 	int plan_slot = (int)(plan - s->tasks);
 	unsigned plan_gen = plan->gen;
+	int goal = plan->goal, tmpl = plan->tmpl, save_goal = s->goal, save_tmpl = s->goal_template;
+
+	/* New tasks belong to the plan's goal, which need not be the newest. */
+	s->goal = goal;
+	s->goal_template = tmpl;
 
 	for (int i = 0; i < nres; i++) {
-		int a = sim_live_worker(s, SK_RESEARCHER, i);
+		int a = sim_live_worker(s, SK_RESEARCHER, (long)s->assign_rr++);
 
 		a = a < 0 ? s->planner : a;
 
@@ -1027,7 +1194,7 @@ static void sim_expand_goal(DemoSim *s, SimTask *plan)
 		sim_pub_task(s, res[i]);
 	}
 	for (int i = 0; i < ncode; i++) {
-		int a = sim_live_worker(s, SK_CODER, i);
+		int a = sim_live_worker(s, SK_CODER, (long)s->assign_rr++);
 
 		a = a < 0 ? s->planner : a;
 
@@ -1043,7 +1210,7 @@ static void sim_expand_goal(DemoSim *s, SimTask *plan)
 	for (int i = 0; i < ncode; i++) {
 		snprintf(id, sizeof(id), "t-%ld", ++s->task_num);
 		snprintf(name, sizeof(name), "review: %s", g->code[i]);
-		int a = sim_live_worker(s, SK_REVIEWER, i);
+		int a = sim_live_worker(s, SK_REVIEWER, (long)s->assign_rr++);
 
 		rev[i] = sim_task_new(s, id, a < 0 ? s->planner : a, TT_REVIEW, "llm", name);
 		rev[i]->review_of = (int)(code[i] - s->tasks);
@@ -1056,12 +1223,14 @@ static void sim_expand_goal(DemoSim *s, SimTask *plan)
 	for (int i = 0; i < ncode; i++)
 		sim_task_dep(s, sum, rev[i]);
 	sim_pub_task(s, sum);
+	s->goal = save_goal;
+	s->goal_template = save_tmpl;
 }
 
 /* Planner steps: plan a goal into a DAG, or summarize it. */
 static bool sim_do_planner(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 {
-	const SimGoalDef *g = &sim_goals[s->goal_template % SIM_NGOALS];
+	const SimGoalDef *g = sim_goal_def(s, t);
 	char text[SIM_TEXT];
 
 	sim_pub_usage(s, w, t, &w->rng, t->type == TT_PLAN ? 2.0 : 1.0);
@@ -1070,7 +1239,7 @@ static bool sim_do_planner(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 			 "each change with a review gate, then summarize.", g->title);
 		sim_say(s, w, t, text);
 	}
-	if (!sim_work(s, w, 0.5, 1.5))
+	if (!sim_llm(s, w, 1.5, 4.0))
 		return false;
 	t = &s->tasks[slot];
 	if (t->type == TT_PLAN) {
@@ -1094,7 +1263,21 @@ static bool sim_do_planner(DemoSim *s, SimAgent *w, SimTask *t, int slot)
 static void sim_run_task(DemoSim *s, SimAgent *w, int slot)
 {
 	SimTask *t = &s->tasks[slot];
+	int idx = (int)(w - s->agents);
 
+	if (t->agent != idx) {
+		/* Taken over from a busy or unavailable worker (sim_can_take). */
+		const SimAgent *owner = &s->agents[t->agent];
+
+		if (!sim_available(owner)) {
+			char text[SIM_TEXT];
+
+			snprintf(text, sizeof(text), "%s takes over %s from %s (%s)", w->id, t->id,
+				 owner->id, owner->canceled ? "canceled" : "paused");
+			sim_pub_log(s, LOG_INFO, w, t, text);
+		}
+		t->agent = idx;
+	}
 	w->cur_task = slot;
 	if (w->ninject == 0)
 		w->guidance[0] = 0;   /* guidance shapes the task it arrived in */
@@ -1115,20 +1298,55 @@ static void sim_run_task(DemoSim *s, SimAgent *w, int slot)
 	pthread_cond_broadcast(&s->cv);
 }
 
-/* Is every task of the current goal finished for good? */
-static bool sim_goal_done(const DemoSim *s)
-{
-	for (int i = 0; i < SIM_TASK_CAP; i++) {
-		const SimTask *t = &s->tasks[i];
+#define SIM_GOALS_IN_FLIGHT 5     /* at most this many goals at once */
+#define SIM_GOAL_GAP_LO 3.0       /* seconds between starting goals (at --speed 1) */
+#define SIM_GOAL_GAP_HI 6.0
 
-		if (!t->used || t->goal != s->goal || t->type == TT_TOOL)
+/* Is this main task still to be done (unfinished, or failed with retries left)? */
+static bool sim_task_open(const SimTask *t)
+{
+	return !task_status_is_final(t->status) || (t->status == TASK_FAILED && t->attempt < 3);
+}
+
+/* How many goals still have open main tasks (counting at most `cap`)? */
+static int sim_goals_open(const DemoSim *s, int cap)
+{
+	int seen[SIM_GOALS_IN_FLIGHT * 4], n = 0;
+
+	for (int i = 0; i < SIM_TASK_CAP && n < cap && n < (int)(sizeof(seen) / sizeof(seen[0]));
+	     i++) {
+		const SimTask *t = &s->tasks[i];
+		bool dup = false;
+
+		if (!t->used || t->type == TT_TOOL || !sim_task_open(t))
 			continue;
-		if (t->status == TASK_FAILED && t->attempt < 3)
-			return false;
-		if (!task_status_is_final(t->status))
-			return false;
+		for (int k = 0; k < n && !dup; k++)
+			dup = seen[k] == t->goal;
+		if (!dup)
+			seen[n++] = t->goal;
 	}
-	return true;
+	return n;
+}
+
+/* Submitted research tasks: the queue that keeps researchers busy. */
+static int sim_research_queued(const DemoSim *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < SIM_TASK_CAP; i++)
+		n += s->tasks[i].used && s->tasks[i].type == TT_RESEARCH &&
+		     s->tasks[i].status == TASK_SUBMITTED;
+	return n;
+}
+
+/* Workers of a kind. */
+static int sim_workers_of(const DemoSim *s, SimKind kind)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nworkers; i++)
+		n += s->agents[i].kind == kind;
+	return n;
 }
 
 /* Planner housekeeping: auto-retry, cancel orphans, reassign, start the next goal. */
@@ -1143,10 +1361,15 @@ static void sim_planner_tick(DemoSim *s, SimAgent *w)
 		if (!t->used || t->type == TT_TOOL)
 			continue;
 		if (t->status == TASK_FAILED && t->attempt < 3 && t->failed_at > 0 &&
-		    now - t->failed_at > fmax(15.0 / s->opt.speed, 8.0)) {
+		    now - t->failed_at > fmax(8.0 / s->opt.speed, 8.0)) {
+			int a = sim_live_worker(s, s->agents[t->agent].kind, t->gen);
+
 			snprintf(text, sizeof(text), "auto-retrying %s (attempt %d) after: %s",
 				 t->id, t->attempt + 1, t->error);
 			sim_pub_log(s, LOG_WARN, w, t, text);
+			if (!sim_available(&s->agents[t->agent]) && a >= 0 &&
+			    sim_available(&s->agents[a]))
+				t->agent = a;
 			t->attempt++;
 			t->error[0] = 0;
 			t->failed_at = 0;
@@ -1184,13 +1407,17 @@ static void sim_planner_tick(DemoSim *s, SimAgent *w)
 			}
 		}
 	}
-	if (!s->goal_active || sim_goal_done(s)) {
+	/* Another goal when none is open, or when the research queue runs dry. */
+	if (sim_goals_open(s, SIM_GOALS_IN_FLIGHT) == 0 ||
+	    (now >= s->next_goal_at && sim_goals_open(s, SIM_GOALS_IN_FLIGHT) < SIM_GOALS_IN_FLIGHT &&
+	     sim_research_queued(s) < sim_workers_of(s, SK_RESEARCHER))) {
 		SimTask *plan;
 		char id[32], name[200];
 
 		s->goal++;
 		s->goal_template = (int)sim_range(&s->planner_rng, 0, (long)SIM_NGOALS - 1);
-		s->goal_active = true;
+		s->next_goal_at = now + (SIM_GOAL_GAP_LO + (SIM_GOAL_GAP_HI - SIM_GOAL_GAP_LO) *
+					 sim_unit(&s->planner_rng)) / s->opt.speed;
 		snprintf(id, sizeof(id), "t-%ld", ++s->task_num);
 		snprintf(name, sizeof(name), "plan: %s", sim_goals[s->goal_template].title);
 		plan = sim_task_new(s, id, s->planner, TT_PLAN, "llm", name);
@@ -1441,6 +1668,56 @@ static void sim_agent_init(DemoSim *s, int i, SimKind kind, int n, bool numbered
 	a->rng = s->opt.seed * 0x100000001b3ULL + (uint64_t)i * 0x9e3779b97f4a7c15ULL + 1;
 }
 
+/*
+ * A goal that starts part done, as if the runtime had been running for a
+ * while: its plan and its research completed (all but the last when
+ * open_research), and with one_code the first code change whose research is
+ * in already written (its review is next). Lock held, before the threads start.
+ */
+static void sim_warm_goal(DemoSim *s, bool open_research, bool one_code)
+{
+	const SimGoalDef *g;
+	SimTask *plan;
+	char id[32], name[200];
+	int last_res = -1, first = (int)(s->task_gen % SIM_TASK_CAP);
+	bool coded = !one_code;
+
+	s->goal++;
+	s->goal_template = (int)sim_range(&s->planner_rng, 0, (long)SIM_NGOALS - 1);
+	g = &sim_goals[s->goal_template];
+	snprintf(id, sizeof(id), "t-%ld", ++s->task_num);
+	snprintf(name, sizeof(name), "plan: %s", g->title);
+	plan = sim_task_new(s, id, s->planner, TT_PLAN, "llm", name);
+	plan->status = TASK_COMPLETED;
+	snprintf(plan->output, sizeof(plan->output), "task graph for: %s", g->title);
+	sim_pub_usage(s, &s->agents[s->planner], plan, &s->planner_rng, 2.0);
+	sim_pub_task(s, plan);
+	sim_expand_goal(s, plan);
+	for (int i = 0; i < SIM_TASK_CAP; i++)
+		if (s->tasks[i].used && s->tasks[i].type == TT_RESEARCH && open_research &&
+		    s->tasks[i].goal == s->goal)
+			last_res = i;
+	for (int i = 0; i < SIM_TASK_CAP; i++) {
+		SimTask *t = &s->tasks[i];
+
+		if (!t->used || t->goal != s->goal || i < first ||
+		    (t->type != TT_RESEARCH && t->type != TT_CODE) || i == last_res)
+			continue;
+		if (t->type == TT_CODE && (coded || !sim_deps_done(s, t)))
+			continue;
+		if (t->type == TT_RESEARCH)
+			snprintf(t->output, sizeof(t->output), "notes: %s (%ld sources)",
+				 g->research[t->topic % 4], sim_range(&s->planner_rng, 3, 9));
+		else
+			snprintf(t->output, sizeof(t->output), "diff +%ld -%ld across %ld files",
+				 sim_range(&s->planner_rng, 20, 300),
+				 sim_range(&s->planner_rng, 0, 80), sim_range(&s->planner_rng, 1, 9));
+		coded = coded || t->type == TT_CODE;
+		sim_pub_usage(s, &s->agents[t->agent], t, &s->planner_rng, 2.0);
+		sim_task_status(s, t, TASK_COMPLETED);
+	}
+}
+
 /* Start the simulation threads; NULL on failure. */
 DemoSim *demo_sim_start(Demo *d, const DemoOptions *o)
 {
@@ -1489,6 +1766,11 @@ DemoSim *demo_sim_start(Demo *d, const DemoOptions *o)
 	pthread_mutex_lock(s->mu);
 	for (int k = 0; k < s->nworkers; k++)
 		sim_pub_agent(s, &s->agents[k]);
+	if (s->flood < 0) {
+		/* Two goals under way, so every kind of worker has work from the start. */
+		sim_warm_goal(s, false, true);
+		sim_warm_goal(s, true, false);
+	}
 	pthread_mutex_unlock(s->mu);
 	for (int k = 0; k < s->nworkers; k++) {
 		SimThreadArg *ta = malloc(sizeof(*ta));
@@ -1744,8 +2026,6 @@ static int sim_cmd_retry(DemoSim *s, const DemoCmd *c, int agent, SimTask *t, ch
 			}
 		}
 	}
-	if (!s->goal_active || t->goal != s->goal)
-		s->goal_active = true;
 	demo_ack_locked(s->d, c->id, ACK_APPLIED, NULL);
 	pthread_cond_broadcast(&s->cv);
 	return 0;

@@ -23,7 +23,7 @@ typedef struct Demo Demo;
 typedef struct DemoOptions {
 	const char *host;        /* listen address, default 127.0.0.1 */
 	int port;                /* default 7700; 0 = pick a free port */
-	int agents;              /* worker agents incl. planner and reviewer, default 6 (3..32) */
+	int agents;              /* worker agents incl. planner and reviewer, default 8 (3..32) */
 	double rate;             /* flood mode: events/s (0 = unlimited); < 0 = off (default) */
 	uint64_t seed;           /* simulation content seed; 0 = from the clock */
 	const char *token;       /* require "Authorization: Bearer <token>"; NULL = open */

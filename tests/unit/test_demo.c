@@ -40,7 +40,7 @@ static void test_defaults(void **state)
 	demo_options_init(&o);
 	assert_string_equal(o.host, "127.0.0.1");
 	assert_int_equal(o.port, 7700);
-	assert_int_equal(o.agents, 6);
+	assert_int_equal(o.agents, 8);
 	assert_int_equal(o.retain, 10000);
 	assert_true(o.rate < 0);
 	assert_null(o.token);
