@@ -2,7 +2,8 @@
  * taskgraph.c: layered layout of a task DAG (see taskgraph.h).
  *
  * Owns the whole pipeline from model tasks to graph-space coordinates:
- * filter -> resolve deps -> collapse finished work -> dedupe edges -> break
+ * filter -> resolve deps and parents -> collapse finished work (completed
+ * sub-steps fold into their parent) -> parent -> step layout edges -> dedupe edges -> break
  * cycles (DFS back edges reversed) -> longest-path layering (sources pulled
  * next to their first dependent) -> virtual nodes for long edges -> barycentre
  * sweeps keeping the ordering with the fewest crossings -> y by predecessor
@@ -34,6 +35,7 @@ typedef struct TgScratch {
 	int nraw;
 	int *uf, *ufsize;       /* union-find over tasks (collapse) */
 	bool *fold;             /* per task: folded into a summary */
+	bool *absorb;           /* per task: a completed sub-step folded into its parent */
 	int *layer;             /* per node */
 	int *lfrom, *lto;       /* per edge: layout direction */
 	int *pos;               /* per node: index in its layer */
@@ -227,14 +229,16 @@ static void tg_union(int *uf, int *size, int a, int b)
 	size[a] += size[b];
 }
 
-/* Order edges by (from, to). */
+/* Order edges by (from, to), a dependency before a parent link between the same nodes. */
 static int tg_edge_cmp(const void *a, const void *b)
 {
 	const TgEdge *x = a, *y = b;
 
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
-	return (x->to > y->to) - (x->to < y->to);
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return (x->sub > y->sub) - (x->sub < y->sub);
 }
 
 /* Free the scratch of a build. */
@@ -248,6 +252,7 @@ static void tg_scratch_free(TgScratch *s)
 	free(s->uf);
 	free(s->ufsize);
 	free(s->fold);
+	free(s->absorb);
 	free(s->layer);
 	free(s->lfrom);
 	free(s->lto);
@@ -320,7 +325,8 @@ static int tg_collapse(const Model *m, TgScratch *s)
 	s->uf = tg_calloc(n, sizeof *s->uf);
 	s->ufsize = tg_calloc(n, sizeof *s->ufsize);
 	s->fold = tg_calloc(n, sizeof *s->fold);
-	if (!ok || !s->uf || !s->ufsize || !s->fold) {
+	s->absorb = tg_calloc(n, sizeof *s->absorb);
+	if (!ok || !s->uf || !s->ufsize || !s->fold || !s->absorb) {
 		free(ok);
 		return -1;
 	}
@@ -341,19 +347,32 @@ static int tg_collapse(const Model *m, TgScratch *s)
 		if (s->par[i] >= 0 && m->tasks[i].status != TASK_COMPLETED)
 			ok[s->par[i]] = false;
 	}
+	/* a completed sub-step with nothing unfinished after or under it folds into the box
+	 * of its nearest ancestor that stays visible (unfinished work); under a finished
+	 * ancestor it joins that ancestor's summary instead */
+	for (int k = 0; k < s->nt; k++) {
+		int i = s->inc[k], j = s->par[i], hops = 0;
+
+		if (!ok[i] || j < 0)
+			continue;
+		while (ok[j] && s->par[j] >= 0 && hops++ < s->nt)
+			j = s->par[j];
+		s->absorb[i] = !ok[j];
+	}
 	for (int e = 0; e < s->nraw; e++)
-		if (ok[s->raw[e][0]] && ok[s->raw[e][1]])
+		if (ok[s->raw[e][0]] && ok[s->raw[e][1]] && !s->absorb[s->raw[e][0]] &&
+		    !s->absorb[s->raw[e][1]])
 			tg_union(s->uf, s->ufsize, s->raw[e][0], s->raw[e][1]);
 	for (int k = 0; k < s->nt; k++) {
 		int i = s->inc[k];
 
-		if (ok[i] && s->par[i] >= 0 && ok[s->par[i]])
+		if (ok[i] && !s->absorb[i] && s->par[i] >= 0 && ok[s->par[i]])
 			tg_union(s->uf, s->ufsize, i, s->par[i]);
 	}
 	for (int k = 0; k < s->nt; k++) {
 		int i = s->inc[k];
 
-		s->fold[i] = ok[i] && s->ufsize[tg_find(s->uf, i)] >= 2;
+		s->fold[i] = ok[i] && !s->absorb[i] && s->ufsize[tg_find(s->uf, i)] >= 2;
 	}
 	free(ok);
 	return 0;
@@ -385,7 +404,7 @@ static int tg_nodes_edges(const Model *m, TgScratch *s, TaskGraph *g, bool colla
 
 	g->node_of_task = tg_calloc(m->ntasks, sizeof *g->node_of_task);
 	g->nodes = tg_calloc((size_t)s->nt, sizeof *g->nodes);
-	g->edges = tg_calloc((size_t)s->nraw, sizeof *g->edges);
+	g->edges = tg_calloc((size_t)s->nraw + (size_t)s->nt, sizeof *g->edges);
 	if (collapse)
 		group_node = tg_calloc(m->ntasks, sizeof *group_node);
 	if (!g->node_of_task || !g->nodes || !g->edges || (collapse && !group_node)) {
@@ -401,6 +420,8 @@ static int tg_nodes_edges(const Model *m, TgScratch *s, TaskGraph *g, bool colla
 		int i = s->inc[k], n;
 		TgNode *nd;
 
+		if (collapse && s->absorb[i])
+			continue; /* mapped to its parent's node below */
 		if (collapse && s->fold[i]) {
 			int r = tg_find(s->uf, i);
 
@@ -424,6 +445,28 @@ static int tg_nodes_edges(const Model *m, TgScratch *s, TaskGraph *g, bool colla
 		g->nodes[n].self_dep |= s->self[i];
 	}
 	free(group_node);
+	for (int k = 0; collapse && k < s->nt; k++) {
+		int i = s->inc[k], j = s->par[i], hops = 0;
+
+		if (!s->absorb[i])
+			continue;
+		/* the nearest ancestor that kept a box (a parent chain ends within nt hops) */
+		while (j >= 0 && s->absorb[j] && s->par[j] >= 0 && hops++ < s->nt)
+			j = s->par[j];
+		if (j < 0 || g->node_of_task[j] < 0) {
+			int n = g->nnodes++;
+
+			g->nodes[n].kind = TG_NODE_TASK;
+			g->nodes[n].task = i;
+			g->nodes[n].count = 1;
+			g->nodes[n].edge = -1;
+			g->node_of_task[i] = n;
+			continue;
+		}
+		g->node_of_task[i] = g->node_of_task[j];
+		g->nodes[g->node_of_task[j]].nfolded++;
+		g->nodes[g->node_of_task[j]].nmissing += s->miss[i];
+	}
 	g->nreal = g->nnodes;
 	for (int e = 0; e < s->nraw; e++) {
 		int a = g->node_of_task[s->raw[e][0]], b = g->node_of_task[s->raw[e][1]];
@@ -434,12 +477,29 @@ static int tg_nodes_edges(const Model *m, TgScratch *s, TaskGraph *g, bool colla
 			g->nedges++;
 		}
 	}
+	/* parent -> sub-step: a layout edge, so steps sit in the column after their parent */
+	for (int k = 0; k < s->nt; k++) {
+		int i = s->inc[k], a, b;
+
+		if (s->par[i] < 0)
+			continue;
+		a = g->node_of_task[s->par[i]];
+		b = g->node_of_task[i];
+		if (a >= 0 && b >= 0 && a != b) {
+			g->edges[g->nedges].from = a;
+			g->edges[g->nedges].to = b;
+			g->edges[g->nedges].sub = true;
+			g->nedges++;
+		}
+	}
 	qsort(g->edges, (size_t)g->nedges, sizeof *g->edges, tg_edge_cmp);
 	{
 		int w = 0;
 
+		/* one edge per node pair: a dependency wins over a parent link (sorted first) */
 		for (int e = 0; e < g->nedges; e++)
-			if (w == 0 || tg_edge_cmp(&g->edges[w - 1], &g->edges[e]) != 0)
+			if (w == 0 || g->edges[w - 1].from != g->edges[e].from ||
+			    g->edges[w - 1].to != g->edges[e].to)
 				g->edges[w++] = g->edges[e];
 		g->nedges = w;
 	}
@@ -899,6 +959,7 @@ static void tg_rows(TaskGraph *g, TgScratch *s)
 
 typedef struct TgRunKey {
 	int from, y0, y1, dir, sy;
+	bool sub;
 } TgRunKey;
 
 /* Track order: runs going up first (lower sources right), then down (upper sources right). */
@@ -940,10 +1001,12 @@ static int tg_columns(TaskGraph *g)
 			int from = g->segs[k].from, sy = tg_port(&g->nodes[from]);
 			int y0 = sy, y1 = sy, end = k;
 			long sum = 0;
+			bool sub = true;
 
 			while (end < g->seg_start[l + 1] && g->segs[end].from == from) {
 				int ty = tg_port(&g->nodes[g->segs[end].to]);
 
+				sub = sub && g->edges[g->segs[end].edge].sub;
 				y0 = ty < y0 ? ty : y0;
 				y1 = ty > y1 ? ty : y1;
 				sum += ty - sy;
@@ -955,6 +1018,7 @@ static int tg_columns(TaskGraph *g)
 				rk[nr].y1 = y1;
 				rk[nr].sy = sy;
 				rk[nr].dir = sum < 0 ? -1 : 1;
+				rk[nr].sub = sub;
 				nr++;
 			}
 			for (int j = k; j < end; j++)
@@ -973,6 +1037,7 @@ static int tg_columns(TaskGraph *g)
 			g->runs[g->nruns].x = tx;
 			g->runs[g->nruns].y0 = rk[r].y0;
 			g->runs[g->nruns].y1 = rk[r].y1;
+			g->runs[g->nruns].sub = rk[r].sub;
 			g->nruns++;
 		}
 		g->run_start[l + 1] = g->nruns;

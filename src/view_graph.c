@@ -42,6 +42,8 @@ enum {
 	LN_HOT = 32,  /* touches the selected node */
 	LN_ARROW_R = 64,
 	LN_ARROW_L = 128,
+	LN_SUB = 256, /* part of a parent -> sub-step line (drawn dotted and dim) */
+	LN_DEP = 512, /* part of a dependency line (wins over LN_SUB in a shared cell) */
 };
 
 typedef struct StatusLook {
@@ -135,7 +137,7 @@ typedef struct GraphCache {
 	Rect area;        /* the graph area of the last frame (screen) */
 	int pan_x, pan_y;
 	bool list;      /* the last frame was the list */
-	uint8_t *lines; /* edge grid of the graph area */
+	uint16_t *lines; /* edge grid of the graph area */
 	size_t lines_cap;
 } GraphCache;
 
@@ -143,12 +145,12 @@ static GraphCache gc;
 
 /* The edge grid in graph coordinates, clipped to the viewport. */
 typedef struct Lines {
-	uint8_t *bits;
+	uint16_t *bits;
 	int x0, y0, w, h; /* graph-space viewport */
 } Lines;
 
 /* Mark a horizontal run x0..x1 at row y. */
-static void ln_h(Lines *ln, int x0, int x1, int y, uint8_t extra)
+static void ln_h(Lines *ln, int x0, int x1, int y, uint16_t extra)
 {
 	int a, b;
 
@@ -164,11 +166,11 @@ static void ln_h(Lines *ln, int x0, int x1, int y, uint8_t extra)
 	b = x1 < ln->x0 + ln->w - 1 ? x1 : ln->x0 + ln->w - 1;
 	for (int x = a; x <= b; x++)
 		ln->bits[(size_t)(y - ln->y0) * (size_t)ln->w + (size_t)(x - ln->x0)] |=
-		        (uint8_t)((x > x0 ? LN_L : 0) | (x < x1 ? LN_R : 0) | extra);
+		        (uint16_t)((x > x0 ? LN_L : 0) | (x < x1 ? LN_R : 0) | extra);
 }
 
 /* Mark a vertical run y0..y1 at column x. */
-static void ln_v(Lines *ln, int x, int y0, int y1, uint8_t extra)
+static void ln_v(Lines *ln, int x, int y0, int y1, uint16_t extra)
 {
 	int a, b;
 
@@ -184,11 +186,11 @@ static void ln_v(Lines *ln, int x, int y0, int y1, uint8_t extra)
 	b = y1 < ln->y0 + ln->h - 1 ? y1 : ln->y0 + ln->h - 1;
 	for (int y = a; y <= b; y++)
 		ln->bits[(size_t)(y - ln->y0) * (size_t)ln->w + (size_t)(x - ln->x0)] |=
-		        (uint8_t)((y > y0 ? LN_U : 0) | (y < y1 ? LN_D : 0) | extra);
+		        (uint16_t)((y > y0 ? LN_U : 0) | (y < y1 ? LN_D : 0) | extra);
 }
 
 /* Mark one cell with flags only. */
-static void ln_mark(Lines *ln, int x, int y, uint8_t extra)
+static void ln_mark(Lines *ln, int x, int y, uint16_t extra)
 {
 	if (x < ln->x0 || x >= ln->x0 + ln->w || y < ln->y0 || y >= ln->y0 + ln->h)
 		return;
@@ -394,7 +396,7 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 	if (need == 0 || l0 < 0)
 		return;
 	if (gc.lines_cap < need) {
-		uint8_t *b = realloc(gc.lines, need);
+		uint16_t *b = realloc(gc.lines, need * sizeof *b);
 
 		if (!b)
 			return;
@@ -402,7 +404,7 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 		gc.lines_cap = need;
 	}
 	ln.bits = gc.lines;
-	memset(ln.bits, 0, need);
+	memset(ln.bits, 0, need * sizeof *ln.bits);
 	for (int l = l0; l < g->nlayers && g->layer_x[l] < px + area.w; l++) {
 		int entry = l + 1 < g->nlayers ? g->layer_x[l + 1] : 0;
 
@@ -416,11 +418,12 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 				continue;
 			e = &g->edges[nd->edge];
 			ln_h(&ln, nd->x - 1, nd->x + nd->w, nd->y,
-			     (uint8_t)((e->back ? LN_BACK : 0) |
+			     (uint16_t)((e->back ? LN_BACK : 0) | (e->sub ? LN_SUB : LN_DEP) |
 			               (e->from == sel_node || e->to == sel_node ? LN_HOT : 0)));
 		}
 		for (int r = g->run_start[l]; r < g->run_start[l + 1]; r++)
-			ln_v(&ln, g->runs[r].x, g->runs[r].y0, g->runs[r].y1, 0);
+			ln_v(&ln, g->runs[r].x, g->runs[r].y0, g->runs[r].y1,
+			     g->runs[r].sub ? LN_SUB : LN_DEP);
 		for (int k = g->seg_start[l]; k < g->seg_start[l + 1]; k++) {
 			const TgSeg *s = &g->segs[k];
 			const TgNode *f = &g->nodes[s->from], *t = &g->nodes[s->to];
@@ -429,8 +432,8 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 			int ty = t->kind == TG_NODE_VIRTUAL ? t->y : t->y + 1;
 			int ex = f->kind == TG_NODE_VIRTUAL ? g->layer_x[l] + g->layer_w[l]
 			                                    : f->x + f->w;
-			uint8_t fl =
-			        (uint8_t)((e->back ? LN_BACK : 0) |
+			uint16_t fl =
+			        (uint16_t)((e->back ? LN_BACK : 0) | (e->sub ? LN_SUB : LN_DEP) |
 			                  (e->from == sel_node || e->to == sel_node ? LN_HOT : 0));
 
 			if (sy == ty) {
@@ -438,32 +441,40 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 			} else {
 				ln_h(&ln, ex, s->track, sy, fl);
 				ln_h(&ln, s->track, entry - 1, ty, fl);
-				if (fl)
+				if (fl & (LN_BACK | LN_HOT))
 					ln_v(&ln, s->track, sy, ty, fl);
 			}
-			if (s->last && !e->back)
+			if (s->last && !e->back && !e->sub)
 				ln_mark(&ln, entry - 1, ty, LN_ARROW_R);
 			if (s->first && e->back)
 				ln_mark(&ln, ex, sy, LN_ARROW_L);
 		}
 	}
 	for (int y = 0; y < area.h; y++) {
-		const uint8_t *row = &ln.bits[(size_t)y * (size_t)area.w];
+		const uint16_t *row = &ln.bits[(size_t)y * (size_t)area.w];
 
 		for (int x = 0; x < area.w; x++) {
-			uint8_t b = row[x];
+			uint16_t b = row[x];
+			bool sub = (b & LN_SUB) && !(b & LN_DEP);
 			uint32_t cp;
 			Element el;
 
-			if (!b)
+			if (!(b & ~(LN_SUB | LN_DEP)))
 				continue;
 			if (b & LN_ARROW_R)
 				cp = c->ascii ? '>' : 0x25B6;
 			else if (b & LN_ARROW_L)
 				cp = c->ascii ? '<' : 0x25C0;
+			else if (sub && (b & 15) && !(b & (LN_U | LN_D)))
+				cp = c->ascii ? '.' : 0x2504; /* dotted: a sub-step, not a dependency */
+			else if (sub && (b & 15) && !(b & (LN_L | LN_R)))
+				cp = c->ascii ? ':' : 0x2506;
 			else
 				cp = c->ascii ? (uint32_t)line_ascii[b & 15] : line_uni[b & 15];
-			el = (b & LN_HOT) ? EL_HEADER_LABEL : (b & LN_BACK) ? EL_ALARM : EL_EDGE;
+			el = (b & LN_HOT)    ? EL_HEADER_LABEL
+			     : (b & LN_BACK) ? EL_ALARM
+			     : sub           ? EL_DIM
+			                     : EL_EDGE;
 			canvas_set(c, area.x + x, area.y + y, cp, el);
 		}
 	}
@@ -482,8 +493,8 @@ static void draw_node(const Model *m, const TgNode *nd, Canvas *c, Rect area, in
 	const BoxGlyphs *bg = c->ascii ? &box_ascii[bs] : &box_uni[bs];
 	Element bel = selected ? EL_HEADER_LABEL : lk->box; /* a bold outline, no fill */
 	int w = nd->w, inner = w - 4, mid = sy + 1;
-	char att[24] = "";
-	int attw = 0;
+	char att[24] = "", fold[16] = "";
+	int attw = 0, fw = 0, right;
 
 	for (int x = 1; x < w - 1; x++) {
 		put(c, area, sx + x, sy, bg->h, bel);
@@ -512,8 +523,18 @@ static void draw_node(const Model *m, const TgNode *nd, Canvas *c, Rect area, in
 		if (attw > inner - 4)
 			attw = 0;
 	}
-	clip_text(c, area, sx + 4, mid, inner - 2 - (attw ? attw + 1 : 0),
-	          selected ? EL_SELECTED : lk->name, task_label(t));
+	if (nd->nfolded > 0) {
+		/* completed sub-steps folded in by collapse: "+3", left of the attempt */
+		fw = snprintf(fold, sizeof fold, "+%d", nd->nfolded);
+		if (fw + (attw ? attw + 1 : 0) > inner - 4)
+			fw = 0;
+	}
+	right = (attw ? attw + 1 : 0) + (fw ? fw + 1 : 0);
+	clip_text(c, area, sx + 4, mid, inner - 2 - right, selected ? EL_SELECTED : lk->name,
+	          task_label(t));
+	if (fw)
+		clip_text(c, area, sx + w - 2 - (attw ? attw + 1 : 0) - fw, mid, fw,
+		          selected ? EL_SELECTED : EL_DIM, fold);
 	if (attw)
 		clip_text(c, area, sx + w - 2 - attw, mid, attw,
 		          selected ? EL_SELECTED : EL_STATUS_FAILED, att);

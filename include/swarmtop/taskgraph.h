@@ -2,12 +2,13 @@
  * taskgraph.h: the layered layout of a task DAG, for the Graph view.
  *
  * Owns: turning the model's tasks of one runtime (optionally one agent) into
- * nodes and edges (dep -> task), surviving cycles and self-deps (back edges
+ * nodes and edges (dep -> task, and parent -> sub-step as a quieter layout
+ * edge, so a tool step sits in the column after its parent), surviving cycles and self-deps (back edges
  * found by DFS are reversed and marked), longest-path layering, barycentre
  * ordering sweeps that keep the ordering with the fewest crossings, virtual
  * nodes for long edges, coordinates (layers are columns, left to right),
  * vertical tracks in the channels between layers, collapsing finished work
- * into summary nodes, and the tree/list order of the fallback mode.
+ * into summary nodes (and completed sub-steps into their parent's box), and the tree/list order of the fallback mode.
  *
  * The layout depends only on structure (which tasks, their names, deps,
  * parents, agents; with collapse on, which are completed). A status change
@@ -52,11 +53,13 @@ typedef struct TgNode {
 	bool self_dep;    /* a dep on itself (dropped) */
 	bool in_cycle;    /* one of its edges was reversed to break a cycle */
 	int edge;         /* virtual: the edge it carries; else -1 */
+	int nfolded;      /* task: completed sub-steps folded into it (collapse) */
 } TgNode;
 
 typedef struct TgEdge {
-	int from, to; /* node indexes, dep -> task as on the wire */
+	int from, to; /* node indexes, dep -> task as on the wire (sub: parent -> step) */
 	bool back;    /* laid out reversed to break a cycle */
+	bool sub;     /* hierarchy, not a dependency: the task `to` is a sub-step of `from` */
 } TgEdge;
 
 /* One hop of an edge between adjacent layers (layout direction, left to right). */
@@ -70,6 +73,7 @@ typedef struct TgSeg {
 /* One vertical run in a channel: the track shared by a source's hops. */
 typedef struct TgRun {
 	int x, y0, y1;
+	bool sub; /* every hop on it is a parent -> sub-step edge */
 } TgRun;
 
 /* One row of the tree/list fallback. */

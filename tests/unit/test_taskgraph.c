@@ -479,6 +479,106 @@ static void test_too_large_falls_back(void **state)
 	model_free(m);
 }
 
+/* Add a tool step: a task with a parent and no deps. */
+static void step(Model *m, const char *id, const char *parent, TaskStatus st)
+{
+	EvTask t;
+
+	memset(&t, 0, sizeof t);
+	t.id = id;
+	t.name = id;
+	t.kind = "tool";
+	t.parent = parent;
+	t.status = st;
+	t.has = HAS_STATUS | HAS_PARENT;
+	tgf_task_ev(m, &t);
+}
+
+/* Sub-steps sit in the column after their parent, joined by parent (not dep) edges; the
+ * layout does not move when their statuses change; collapse folds finished ones in. */
+static void test_substeps(void **state)
+{
+	(void)state;
+	Model *m = tgf_model();
+	TaskGraph g;
+	TgNode *before;
+	int n, nsub = 0, ndep = 0;
+
+	tgf_task(m, "plan", TASK_COMPLETED, NULL);
+	tgf_task(m, "research", TASK_WORKING, "plan", NULL);
+	tgf_task(m, "code", TASK_SUBMITTED, "research", NULL);
+	step(m, "research.1", "research", TASK_COMPLETED);
+	step(m, "research.2", "research", TASK_FAILED);
+	step(m, "research.3", "research", TASK_WORKING);
+	step(m, "research.3.1", "research.3", TASK_COMPLETED); /* a step of a step */
+	taskgraph_init(&g);
+	assert_int_equal(taskgraph_build(&g, m, 0, -1, false), 0);
+	assert_int_equal(g.nreal, 7);
+	assert_int_equal(g.nback, 0);
+	assert_no_overlap(&g);
+	/* no step is an unconnected box in the first column */
+	assert_int_equal(node(&g, m, "plan")->layer, 0);
+	for (int i = 1; i <= 3; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "research.%d", i);
+		assert_int_equal(node(&g, m, id)->layer, node(&g, m, "research")->layer + 1);
+	}
+	assert_int_equal(node(&g, m, "research.3.1")->layer, node(&g, m, "research")->layer + 2);
+	for (int e = 0; e < g.nedges; e++) {
+		const TgEdge *ed = &g.edges[e];
+
+		if (ed->sub) {
+			nsub++;
+			/* a parent edge always leaves the parent for one of its steps */
+			assert_int_equal(m->tasks[g.nodes[ed->to].task].parent != NULL, 1);
+			assert_string_equal(m->tasks[g.nodes[ed->to].task].parent,
+			                    m->tasks[g.nodes[ed->from].task].id);
+		} else {
+			ndep++;
+		}
+	}
+	assert_int_equal(nsub, 4);
+	assert_int_equal(ndep, 2); /* plan -> research -> code */
+	/* steps next to their parent: the first step's box shares the parent's rows */
+	assert_true(abs(node(&g, m, "research.1")->y - node(&g, m, "research")->y) <=
+	            3 * (TG_BOX_H + TG_NODE_GAP));
+	/* status changes of steps are not structure: nothing moves */
+	n = g.nnodes;
+	before = malloc(sizeof *before * (size_t)n);
+	assert_non_null(before);
+	memcpy(before, g.nodes, sizeof *before * (size_t)n);
+	tgf_status(m, "research.3", TASK_COMPLETED);
+	tgf_status(m, "research.2", TASK_WORKING);
+	assert_int_equal(taskgraph_update(&g, m, 0, -1, false), 0);
+	assert_int_equal(taskgraph_build(&g, m, 0, -1, false), 0);
+	assert_int_equal(g.nnodes, n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(g.nodes[i].x, before[i].x);
+		assert_int_equal(g.nodes[i].y, before[i].y);
+	}
+	free(before);
+	/* collapse: completed steps (and their completed steps) fold into the working parent */
+	assert_int_equal(taskgraph_build(&g, m, 0, -1, true), 0);
+	assert_int_equal(node(&g, m, "research.1"), node(&g, m, "research"));
+	assert_int_equal(node(&g, m, "research.3"), node(&g, m, "research"));
+	assert_int_equal(node(&g, m, "research.3.1"), node(&g, m, "research"));
+	assert_int_equal(node(&g, m, "research")->kind, TG_NODE_TASK);
+	assert_int_equal(node(&g, m, "research")->nfolded, 3);
+	/* the unfinished step keeps its own box, still after its parent */
+	assert_ptr_not_equal(node(&g, m, "research.2"), node(&g, m, "research"));
+	assert_int_equal(node(&g, m, "research.2")->layer, node(&g, m, "research")->layer + 1);
+	/* when it finishes, it folds in too (structure changed in collapse mode) */
+	tgf_status(m, "research.2", TASK_COMPLETED);
+	assert_int_equal(taskgraph_update(&g, m, 0, -1, true), 1);
+	assert_int_equal(node(&g, m, "research")->nfolded, 4);
+	assert_int_equal(g.nreal, 3);
+	/* the list still shows every task */
+	assert_int_equal(g.nrows, 7);
+	taskgraph_free(&g);
+	model_free(m);
+}
+
 static void test_ten_thousand(void **state)
 {
 	(void)state;
@@ -523,6 +623,7 @@ int main(void)
 	        cmocka_unit_test(test_unknown_dep_appears),
 	        cmocka_unit_test(test_crossings_reduced),
 	        cmocka_unit_test(test_collapse),
+	        cmocka_unit_test(test_substeps),
 	        cmocka_unit_test(test_stable_on_status_change),
 	        cmocka_unit_test(test_rolling_check_sees_reused_addresses),
 	        cmocka_unit_test(test_agent_filter),
