@@ -53,3 +53,19 @@ eventually() {
 	done
 	die "$what (got $got, want $want)"
 }
+
+# demo_start [ARGS...]: the demo runtime (quiet) on a free port, stdout in DEMO_OUT=$T/demo.N.out
+# (N counts the demos started), stderr appended to $T/demo.err; sets URL and DEMO_PID.
+demo_start() {
+	NDEMO=$(( ${NDEMO:-0} + 1 ))
+	DEMO_OUT=$T/demo.$NDEMO.out
+	$SWARMTOP demo --port 0 --quiet "$@" >"$DEMO_OUT" 2>>"$T/demo.err" &
+	DEMO_PID=$!
+	track $DEMO_PID
+	n=0
+	while ! grep -q '^demo: listening on ' "$DEMO_OUT" 2>/dev/null; do
+		sleep 0.1; n=$((n + 1))
+		[ $n -lt 300 ] || die "demo did not start: $(tail -3 "$T/demo.err")"
+	done
+	URL=$(sed -n 's/^demo: listening on \(ws:[^ ]*\).*/\1/p' "$DEMO_OUT" | head -1)
+}

@@ -78,19 +78,6 @@ keys() { tm send-keys -t ui "$@"; }
 # type_text TEXT: type literal text.
 type_text() { tm send-keys -t ui -l -- "$1"; }
 
-# demo_start [ARGS...]: the demo runtime on a free port; sets URL and DEMO_PID.
-demo_start() {
-	$SWARMTOP demo --port 0 --quiet "$@" >"$T/demo.out" 2>"$T/demo.err" &
-	DEMO_PID=$!
-	track $DEMO_PID
-	n=0
-	while ! grep -q '^demo: listening on ' "$T/demo.out" 2>/dev/null; do
-		sleep 0.1; n=$((n + 1))
-		[ $n -lt 300 ] || die "demo did not start: $(tail -3 "$T/demo.err")"
-	done
-	URL=$(sed -n 's/^demo: listening on \(ws:[^ ]*\).*/\1/p' "$T/demo.out" | head -1)
-}
-
 # ui_quit_check: press q, wait for the exit line, check the code and that the terminal is
 # back in cooked mode with echo.
 ui_quit_check() {

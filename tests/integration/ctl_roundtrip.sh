@@ -7,11 +7,7 @@
 
 DB=$T/c.db
 q() { sqlite3 "$DB" "$1" 2>/dev/null; }
-P=$(free_port)
-$SWARMTOP demo --port "$P" --seed 5 --speed 10 --quiet >"$T/demo.out" 2>"$T/demo.err" &
-track $!
-wait_port "$P" 30 || die "demo did not start"
-URL=ws://127.0.0.1:$P/swarmtop
+demo_start --seed 5 --speed 10
 $SWARMTOP record --db "$DB" "$URL" 2>"$T/rec.err" &
 REC=$!
 track $REC

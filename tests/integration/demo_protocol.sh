@@ -3,20 +3,8 @@
 # with lossless resume, and hostile client input never hurts it.
 . "$(dirname "$0")/../lib.sh"
 
-# Start a demo on a random port with extra args; sets URL and DPID.
-start_demo() {
-	NDEMO=$(( ${NDEMO:-0} + 1 ))
-	out=$T/demo.$NDEMO.out
-	$SWARMTOP demo --port 0 --speed 10 --seed 5 "$@" >"$out" 2>>"$T/demo.err" &
-	DPID=$!
-	track $DPID
-	n=0
-	while ! grep -q '^demo: listening on ' "$out" 2>/dev/null; do
-		sleep 0.1; n=$((n + 1))
-		[ $n -lt 300 ] || die "demo did not start: $(tail -3 "$T/demo.err")"
-	done
-	URL=$(sed -n 's/^demo: listening on \(ws:[^ ]*\).*/\1/p' "$out" | head -1)
-}
+# Start a demo with the protocol tests' speed and seed and extra args; sets URL and DEMO_PID.
+start_demo() { demo_start --speed 10 --seed 5 "$@"; }
 client() { $PY "$ROOT/tests/demo_client.py" "$@"; }
 
 start_demo --instance proto-a
@@ -25,7 +13,7 @@ client stream "$URL" --count 300 || die "since=0: contiguous from 1, same for tw
 client resume "$URL" || die "since=N resumes at N+1"
 client reject "$URL" || die "rejections"
 client hostile "$URL" || die "hostile client input"
-kill -0 $DPID || die "the demo died"
+kill -0 $DEMO_PID || die "the demo died"
 client hello "$URL" --expect-instance proto-a || die "hello after hostile input"
 
 # A retention of 50: since=0 after many events gets a snapshot, then live events.
@@ -58,7 +46,7 @@ $SWARMTOP demo --frobnicate >/dev/null 2>&1; rc=$?
 check $rc -eq 2 "exit status of an unknown option"
 
 # SIGTERM stops it cleanly (exit 0).
-kill -TERM $DPID
-wait $DPID; rc=$?
+kill -TERM $DEMO_PID
+wait $DEMO_PID; rc=$?
 check $rc -eq 0 "exit status after SIGTERM"
 exit 0

@@ -3,12 +3,9 @@
 # session to its end: the two dumps are identical, byte for byte.
 . "$(dirname "$0")/../lib.sh"
 
-P=$(free_port)
-"$SWARMTOP" demo --port "$P" --seed 21 --speed 10 --quiet >/dev/null 2>"$T/demo.err" &
-track $!
-wait_port "$P" 30 || die "demo did not start"
+demo_start --seed 21 --speed 10
 DB=$T/d.db
-"$SWARMTOP" record --db "$DB" --dump-model "$T/live.txt" "ws://127.0.0.1:$P/swarmtop" 2>"$T/rec.err" &
+"$SWARMTOP" record --db "$DB" --dump-model "$T/live.txt" "$URL" 2>"$T/rec.err" &
 REC=$!
 track $REC
 # Record until a few hundred events, with usage, threads and some finished tasks.
