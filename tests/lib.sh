@@ -69,3 +69,21 @@ demo_start() {
 	done
 	URL=$(sed -n 's/^demo: listening on \(ws:[^ ]*\).*/\1/p' "$DEMO_OUT" | head -1)
 }
+
+# record_events DB N: `swarmtop record` of $URL into DB (stderr in $T/rec.err) until DB holds
+# at least N sequenced events, then SIGTERM; it must exit 0.
+record_events() {
+	$SWARMTOP record --db "$1" "$URL" 2>"$T/rec.err" &
+	REC=$!
+	track $REC
+	n=0
+	count_sql="select count(*) from event_log where seq is not null"
+	until [ "$(sqlite3 "$1" "$count_sql" 2>/dev/null || echo 0)" -ge "$2" ]; do
+		n=$((n + 1)); [ $n -lt 900 ] || die "record stored too little: $(tail -3 "$T/rec.err")"
+		kill -0 $REC 2>/dev/null || die "record exited early: $(tail -3 "$T/rec.err")"
+		sleep 0.1
+	done
+	kill -TERM $REC
+	wait $REC
+	check $? -eq 0 "record exit code after SIGTERM"
+}

@@ -2,24 +2,10 @@
 # no duplicates; `sessions` lists the session; `export` round-trips the raw JSON.
 . "$ROOT/tests/lib.sh"
 
-P=$(free_port)
-$SWARMTOP demo --port "$P" --seed 7 --speed 10 --quiet >"$T/demo.out" 2>"$T/demo.err" &
-track $!
-wait_port "$P" 30 || die "demo did not start: $(cat "$T/demo.err")"
+demo_start --seed 7 --speed 10
 DB=$T/d.db
 
-$SWARMTOP record --db "$DB" "ws://127.0.0.1:$P/swarmtop" 2>"$T/rec.err" &
-REC=$!
-track $REC
-n=0
-until [ "$(sqlite3 "$DB" "select count(*) from event_log where seq is not null" 2>/dev/null || echo 0)" -ge 200 ]; do
-	n=$((n + 1)); [ $n -lt 900 ] || die "record stored too little: $(tail -3 "$T/rec.err")"
-	kill -0 $REC 2>/dev/null || die "record exited early: $(tail -3 "$T/rec.err")"
-	sleep 0.1
-done
-kill -TERM $REC
-wait $REC
-check $? -eq 0 "record exit code after SIGTERM"
+record_events "$DB" 200
 grep -q '^record: runtimes 1/1' "$T/rec.err" || die "no status line: $(head -3 "$T/rec.err")"
 
 # Contiguous and unique per instance.
@@ -56,12 +42,12 @@ $SWARMTOP export --db "$DB" 1 --format csv >/dev/null 2>&1
 check $? -eq 2 "export with an unknown format"
 $SWARMTOP sessions --db "$T/none.db" >/dev/null 2>&1
 check $? -eq 0 "sessions on a missing database"
-$SWARMTOP record --db "$DB" "http://127.0.0.1:$P/" >/dev/null 2>"$T/bad.err"
+$SWARMTOP record --db "$DB" "http:${URL#ws:}" >/dev/null 2>"$T/bad.err"
 check $? -eq 2 "record with a non-ws URL"
 grep -q 'ws://' "$T/bad.err" || die "bad URL message"
 # Cannot persist (the database's directory is a file): exit 1, one clear line.
 : >"$T/notadir"
-$SWARMTOP record --db "$T/notadir/x.db" "ws://127.0.0.1:$P/swarmtop" >/dev/null 2>"$T/nodb.err"
+$SWARMTOP record --db "$T/notadir/x.db" "$URL" >/dev/null 2>"$T/nodb.err"
 check $? -eq 1 "record that cannot persist"
 check "$(wc -l <"$T/nodb.err")" -eq 1 "one-line error when the store cannot be opened"
 grep -q 'notadir' "$T/nodb.err" || die "the error does not name the path: $(cat "$T/nodb.err")"

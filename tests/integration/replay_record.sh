@@ -9,25 +9,11 @@ BUILD=${BUILD:-$(dirname "$SWARMTOP")}
 TR=$BUILD/tests/test_replay
 [ -x "$TR" ] || { echo "skip: $TR is not built"; exit 77; }
 
-P=$(free_port)
-$SWARMTOP demo --port "$P" --seed 11 --speed 10 --quiet >"$T/demo.out" 2>"$T/demo.err" &
-track $!
-wait_port "$P" 30 || die "demo did not start: $(cat "$T/demo.err")"
+demo_start --seed 11 --speed 10
 DB=$T/rec/d.db
 mkdir -p "$T/rec"
 
-$SWARMTOP record --db "$DB" "ws://127.0.0.1:$P/swarmtop" 2>"$T/rec.err" &
-REC=$!
-track $REC
-n=0
-until [ "$(sqlite3 "$DB" "select count(*) from event_log where seq is not null" 2>/dev/null || echo 0)" -ge 400 ]; do
-	n=$((n + 1)); [ $n -lt 900 ] || die "record stored too little: $(tail -3 "$T/rec.err")"
-	kill -0 $REC 2>/dev/null || die "record exited early: $(tail -3 "$T/rec.err")"
-	sleep 0.1
-done
-kill -TERM $REC
-wait $REC
-check $? -eq 0 "record exit code after SIGTERM"
+record_events "$DB" 400
 
 # A copy as if from another machine, read-only.
 mkdir -p "$T/ro"
