@@ -35,9 +35,16 @@ screen | grep -Eq '^\$ +paused +Researcher 1 ' || ui_die "no budget mark on the 
 keys 3
 wait_for 'BUDGET +SCOPE'
 wait_for 'tiny +agent researcher-1 .*paused by the budget'
-# The Log view tells the story.
-keys 5
-wait_for 'budget tiny: .*pausing researcher-1 in [0-9]+s unless canceled'
+# The Log view tells the story (found with / and n: the lively demo scrolls it away).
+keys 5 /
+type_text 'budget tiny: '
+keys Enter
+i=0
+until screen | grep -Eq 'budget tiny: .*(pausing researcher-1 in [0-9]+s unless canceled|pause sent to researcher-1)'; do
+	i=$((i + 1)); [ $i -le 8 ] || ui_die "the countdown's line is not in the Log view"
+	keys n
+	sleep 0.5
+done
 ui_quit_check
 tm kill-server
 

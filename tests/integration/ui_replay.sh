@@ -12,6 +12,7 @@ DB=$T/rec.db
 $SWARMTOP record --db "$DB" "$URL" 2>"$T/record.err" &
 REC=$!
 track $REC
+rec_start=$(date +%s)
 # Record until a task has failed (and a little after it).
 end=$(( $(date +%s) + 120 ))
 until [ "$(sqlite3 -cmd '.timeout 5000' "$DB" \
@@ -25,6 +26,8 @@ until [ "$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM events')" -g
 	[ "$(date +%s)" -lt "$end" ] || die "the recording stalled"
 	sleep 0.3
 done
+# At least 8 s of recording, so that --at 50% at 1x below is still midway when drawn.
+while [ $(( $(date +%s) - rec_start )) -lt 8 ]; do sleep 0.3; done
 kill -INT $REC
 wait $REC || die "record exited $?"
 kill "$DEMO_PID"
