@@ -216,16 +216,6 @@ static const SimPrice sim_prices[] = {
 	{"claude-3-5-haiku", 0.80, 4.0, 0.08, 1.0},
 };
 
-static const char *const sim_tool_errors[] = {
-	"HTTP 429 Too Many Requests from api.search.example.com: rate limit exceeded, "
-	"retry after 20s",
-	"TimeoutError: fetch https://docs.example.com/billing took longer than 30s",
-	"pytest: 2 failed, 118 passed (test_proration_rounding: AssertionError: 10.005 != 10.01)",
-	"psql: ERROR: relation \"credits_ledger\" does not exist (SQLSTATE 42P01)",
-	"tool 'apply_patch' failed: hunk 3 of src/billing/meter.py does not apply",
-	"ModuleNotFoundError: No module named 'stripe.billing_meter'",
-};
-
 static const char *const sim_review_notes[] = {
 	"the overage rounding uses float math; use integer cents",
 	"no test covers the empty-usage month",
@@ -831,15 +821,29 @@ static bool sim_work(DemoSim *s, SimAgent *w, double lo, double hi, double cpu)
 typedef struct SimToolDef {
 	const char *name;
 	double lo, hi, cpu;
+	const char *errors[2];   /* what this tool says when it fails */
 } SimToolDef;
 
 static const SimToolDef sim_tool_defs[] = {
-	{"web_search", 1.0, 3.5, 0.03},
-	{"fetch_page", 1.0, 4.0, 0.04},
-	{"read_file", 0.3, 1.0, 0.05},
-	{"apply_patch", 0.5, 1.5, 0.08},
-	{"run_tests", 3.0, 8.0, 0.15},
-	{"read_diff", 0.4, 1.2, 0.05},
+	{"web_search", 1.0, 3.5, 0.03,
+	 {"HTTP 429 Too Many Requests from api.search.example.com: rate limit exceeded, "
+	  "retry after 20s",
+	  "HTTP 503 from api.search.example.com: upstream unavailable"}},
+	{"fetch_page", 1.0, 4.0, 0.04,
+	 {"TimeoutError: fetch https://docs.example.com/billing took longer than 30s",
+	  "HTTP 403 Forbidden: https://www.example.org/pricing blocks automated clients"}},
+	{"read_file", 0.3, 1.0, 0.05,
+	 {"FileNotFoundError: src/billing/credits.py",
+	  "ModuleNotFoundError: No module named 'stripe.billing_meter'"}},
+	{"apply_patch", 0.5, 1.5, 0.08,
+	 {"hunk 3 of src/billing/meter.py does not apply",
+	  "src/billing/invoice.py changed since it was read"}},
+	{"run_tests", 3.0, 8.0, 0.15,
+	 {"pytest: 2 failed, 118 passed (test_proration_rounding: AssertionError: 10.005 != 10.01)",
+	  "psql: ERROR: relation \"credits_ledger\" does not exist (SQLSTATE 42P01)"}},
+	{"read_diff", 0.4, 1.2, 0.05,
+	 {"git: fatal: bad revision 'review/t-42'",
+	  "git: fatal: ambiguous argument 'HEAD~3': unknown revision"}},
 };
 
 /* A model call's duration (seconds at --speed 1) and CPU share (streaming, parsing). */
@@ -884,13 +888,12 @@ static bool sim_tool(DemoSim *s, SimAgent *w, SimTask *t, const char *tool, cons
 	SimTask *step;
 	int slot;
 	bool fail = sim_unit(&w->rng) < fail_p;
-	const char *err = sim_tool_errors[sim_range(&w->rng, 0, (long)(sizeof(sim_tool_errors) /
-						       sizeof(sim_tool_errors[0])) - 1)];
 	const SimToolDef *def = &sim_tool_defs[0];
 
 	for (size_t i = 0; i < sizeof(sim_tool_defs) / sizeof(sim_tool_defs[0]); i++)
 		if (strcmp(sim_tool_defs[i].name, tool) == 0)
 			def = &sim_tool_defs[i];
+	const char *err = def->errors[sim_range(&w->rng, 0, 1)];
 	snprintf(id, sizeof(id), "%s.%u", t->id, ++t->nsteps);
 	step = sim_task_new(s, id, (int)(sim_acting(s, w) - s->agents), TT_TOOL, "tool", tool);
 	slot = (int)(step - s->tasks);
