@@ -277,6 +277,12 @@ static int ui_page(const Ui *ui)
 	return p > 1 ? p : 1;
 }
 
+/* Move the selection or scroll position by n pages. */
+static void ui_pages(Ui *ui, int n)
+{
+	ui_move(ui, n * ui_page(ui));
+}
+
 /* ---- steering ---- */
 
 /* Why steering is impossible right now, or NULL. */
@@ -624,6 +630,12 @@ static void cmd_view(Ui *ui, ViewId v)
 	ui_dirty(ui);
 }
 
+/* Switch to view v (a key action's argument). */
+static void ui_show_view(Ui *ui, int v)
+{
+	cmd_view(ui, (ViewId)v);
+}
+
 /* :quit */
 static void cmd_quit(Ui *ui, const char *arg)
 {
@@ -866,15 +878,6 @@ static void act_quit(Ui *ui)
 {
 	app_quit(ui->app, 0);
 }
-static void act_up(Ui *ui)
-{
-	ui_move(ui, -1);
-}
-static void act_down(Ui *ui)
-{
-	ui_move(ui, 1);
-}
-
 /* Left/right: the neighbouring layer in the graph, else the same as up/down. */
 static void ui_side(Ui *ui, int dx)
 {
@@ -886,46 +889,12 @@ static void ui_side(Ui *ui, int dx)
 	}
 }
 
-static void act_left(Ui *ui)
-{
-	ui_side(ui, -1);
-}
-static void act_right(Ui *ui)
-{
-	ui_side(ui, 1);
-}
-static void act_page_up(Ui *ui)
-{
-	ui_move(ui, -ui_page(ui));
-}
-static void act_page_down(Ui *ui)
-{
-	ui_move(ui, ui_page(ui));
-}
-static void act_top(Ui *ui)
-{
-	ui_move(ui, -1000000);
-}
-static void act_bottom(Ui *ui)
-{
-	ui_move(ui, 1000000);
-}
-
 /* Tab / Shift-Tab: cycle through the views (not help). */
 static void ui_cycle(Ui *ui, int d)
 {
 	int v = ui->s.view == VIEW_HELP ? (int)ui->before_help : (int)ui->s.view;
 	v = (v + d + VIEW_HELP) % VIEW_HELP;
 	cmd_view(ui, (ViewId)v);
-}
-
-static void act_next_view(Ui *ui)
-{
-	ui_cycle(ui, 1);
-}
-static void act_prev_view(Ui *ui)
-{
-	ui_cycle(ui, -1);
 }
 
 /* Enter: drill into the selection (agent -> its task graph). */
@@ -975,15 +944,6 @@ static void ui_sort(Ui *ui, int d)
 	ui->s.sort_col = (AgentColumn)(((int)ui->s.sort_col + d + ACOL_COUNT) % ACOL_COUNT);
 	ui_status(ui, false, "sort by column %d%s", (int)ui->s.sort_col + 1,
 	          ui->s.sort_desc ? " (descending)" : "");
-}
-
-static void act_sort_next(Ui *ui)
-{
-	ui_sort(ui, 1);
-}
-static void act_sort_prev(Ui *ui)
-{
-	ui_sort(ui, -1);
 }
 
 /* I: reverse the sort. */
@@ -1039,24 +999,17 @@ static void act_next_runtime(Ui *ui)
 		                                            : ui->m->runtimes[ui->s.runtime].url);
 }
 
-static void act_pan_left(Ui *ui)
+/* Pan the graph by dx columns. */
+static void ui_pan_x(Ui *ui, int dx)
 {
-	ui->s.pan_x -= 8;
+	ui->s.pan_x += dx;
 	ui_dirty(ui);
 }
-static void act_pan_right(Ui *ui)
+
+/* Pan the graph by dy rows. */
+static void ui_pan_y(Ui *ui, int dy)
 {
-	ui->s.pan_x += 8;
-	ui_dirty(ui);
-}
-static void act_pan_up(Ui *ui)
-{
-	ui->s.pan_y -= 4;
-	ui_dirty(ui);
-}
-static void act_pan_down(Ui *ui)
-{
-	ui->s.pan_y += 4;
+	ui->s.pan_y += dy;
 	ui_dirty(ui);
 }
 
@@ -1089,15 +1042,6 @@ static void ui_hot(Ui *ui, int d)
 	else
 		ui->s.sel_task = t;
 	ui_dirty(ui);
-}
-
-static void act_next_hot(Ui *ui)
-{
-	ui_hot(ui, 1);
-}
-static void act_prev_hot(Ui *ui)
-{
-	ui_hot(ui, -1);
 }
 
 /* c: collapse finished subtrees. */
@@ -1214,7 +1158,7 @@ static void ui_replay_speed(Ui *ui, int dir)
 }
 
 /* Seek by ms from the current position. */
-static void ui_replay_seek_by(Ui *ui, int64_t ms)
+static void ui_replay_seek_by(Ui *ui, int ms)
 {
 	if (replay_seek_by(ui->rp, ms) < 0)
 		ui_status(ui, true, "replay: %s", replay_error(ui->rp));
@@ -1242,30 +1186,6 @@ static void ui_replay_mark(Ui *ui, int dir)
 	ui_replay_after(ui);
 }
 
-static void act_replay_slower(Ui *ui)
-{
-	ui_replay_speed(ui, -1);
-}
-static void act_replay_faster(Ui *ui)
-{
-	ui_replay_speed(ui, 1);
-}
-static void act_replay_back(Ui *ui)
-{
-	ui_replay_seek_by(ui, -10000);
-}
-static void act_replay_fwd(Ui *ui)
-{
-	ui_replay_seek_by(ui, 10000);
-}
-static void act_replay_back_min(Ui *ui)
-{
-	ui_replay_seek_by(ui, -60000);
-}
-static void act_replay_fwd_min(Ui *ui)
-{
-	ui_replay_seek_by(ui, 60000);
-}
 static void act_replay_start(Ui *ui)
 {
 	ui_replay_seek(ui, replay_start_ms(ui->rp));
@@ -1274,119 +1194,88 @@ static void act_replay_end(Ui *ui)
 {
 	ui_replay_seek(ui, replay_end_ms(ui->rp));
 }
-static void act_replay_next_mark(Ui *ui)
-{
-	ui_replay_mark(ui, 1);
-}
-static void act_replay_prev_mark(Ui *ui)
-{
-	ui_replay_mark(ui, -1);
-}
+/*
+ * What each key action does: fn, or step called with arg (a direction, a distance, a view).
+ * Steering verbs are refused, with the reason, while steering is impossible.
+ */
+typedef struct UiAction {
+	void (*fn)(Ui *ui);
+	void (*step)(Ui *ui, int arg);
+	int arg;
+	bool steer;
+} UiAction;
 
-/* A steering verb: checked for read-only and replay first. */
-static void ui_steer(Ui *ui, void (*fn)(Ui *ui))
+static const UiAction ui_actions[ACT_COUNT] = {
+        [ACT_QUIT] = {.fn = act_quit},
+        [ACT_HELP] = {.step = ui_show_view, .arg = VIEW_HELP},
+        [ACT_VIEW_AGENTS] = {.step = ui_show_view, .arg = VIEW_AGENTS},
+        [ACT_VIEW_GRAPH] = {.step = ui_show_view, .arg = VIEW_GRAPH},
+        [ACT_VIEW_TOKENS] = {.step = ui_show_view, .arg = VIEW_TOKENS},
+        [ACT_VIEW_CORES] = {.step = ui_show_view, .arg = VIEW_CORES},
+        [ACT_VIEW_LOG] = {.step = ui_show_view, .arg = VIEW_LOG},
+        [ACT_VIEW_COMMANDS] = {.step = ui_show_view, .arg = VIEW_COMMANDS},
+        [ACT_NEXT_VIEW] = {.step = ui_cycle, .arg = 1},
+        [ACT_PREV_VIEW] = {.step = ui_cycle, .arg = -1},
+        [ACT_UP] = {.step = ui_move, .arg = -1},
+        [ACT_DOWN] = {.step = ui_move, .arg = 1},
+        [ACT_LEFT] = {.step = ui_side, .arg = -1},
+        [ACT_RIGHT] = {.step = ui_side, .arg = 1},
+        [ACT_PAGE_UP] = {.step = ui_pages, .arg = -1},
+        [ACT_PAGE_DOWN] = {.step = ui_pages, .arg = 1},
+        [ACT_TOP] = {.step = ui_move, .arg = -1000000},
+        [ACT_BOTTOM] = {.step = ui_move, .arg = 1000000},
+        [ACT_ENTER] = {.fn = act_enter},
+        [ACT_BACK] = {.fn = act_back},
+        [ACT_FILTER] = {.fn = act_filter},
+        [ACT_PROMPT] = {.fn = act_prompt},
+        [ACT_SORT_NEXT] = {.step = ui_sort, .arg = 1},
+        [ACT_SORT_PREV] = {.step = ui_sort, .arg = -1},
+        [ACT_SORT_REVERSE] = {.fn = act_sort_reverse},
+        [ACT_TAG] = {.fn = act_tag},
+        [ACT_UNTAG_ALL] = {.fn = act_untag_all},
+        [ACT_PAUSE] = {.fn = act_pause, .steer = true},
+        [ACT_RETRY] = {.fn = act_retry, .steer = true},
+        [ACT_CANCEL] = {.fn = act_cancel, .steer = true},
+        [ACT_INJECT] = {.fn = act_inject, .steer = true},
+        [ACT_NEXT_RUNTIME] = {.fn = act_next_runtime},
+        [ACT_PAN_LEFT] = {.step = ui_pan_x, .arg = -8},
+        [ACT_PAN_RIGHT] = {.step = ui_pan_x, .arg = 8},
+        [ACT_PAN_UP] = {.step = ui_pan_y, .arg = -4},
+        [ACT_PAN_DOWN] = {.step = ui_pan_y, .arg = 4},
+        [ACT_NEXT_HOT] = {.step = ui_hot, .arg = 1},
+        [ACT_PREV_HOT] = {.step = ui_hot, .arg = -1},
+        [ACT_COLLAPSE] = {.fn = act_collapse},
+        [ACT_LIST_MODE] = {.fn = act_list_mode},
+        [ACT_FOLLOW] = {.fn = act_follow},
+        [ACT_LEVEL] = {.fn = act_level},
+        [ACT_BY_MODEL] = {.fn = act_by_model},
+        [ACT_REDRAW] = {.fn = act_redraw},
+        [ACT_BUDGET_CANCEL] = {.fn = act_budget_cancel},
+        [ACT_REPLAY_PLAY] = {.fn = act_replay_play},
+        [ACT_REPLAY_SLOWER] = {.step = ui_replay_speed, .arg = -1},
+        [ACT_REPLAY_FASTER] = {.step = ui_replay_speed, .arg = 1},
+        [ACT_REPLAY_BACK] = {.step = ui_replay_seek_by, .arg = -10000},
+        [ACT_REPLAY_FWD] = {.step = ui_replay_seek_by, .arg = 10000},
+        [ACT_REPLAY_BACK_MIN] = {.step = ui_replay_seek_by, .arg = -60000},
+        [ACT_REPLAY_FWD_MIN] = {.step = ui_replay_seek_by, .arg = 60000},
+        [ACT_REPLAY_START] = {.fn = act_replay_start},
+        [ACT_REPLAY_END] = {.fn = act_replay_end},
+        [ACT_REPLAY_NEXT_MARK] = {.step = ui_replay_mark, .arg = 1},
+        [ACT_REPLAY_PREV_MARK] = {.step = ui_replay_mark, .arg = -1},
+};
+
+/* Run key action a (ACT_NONE does nothing). */
+static void ui_act(Ui *ui, Action a)
 {
-	const char *why = ui_no_steering(ui);
+	const UiAction *ua = &ui_actions[a];
+	const char *why = ua->steer ? ui_no_steering(ui) : NULL;
 	if (why)
 		ui_status(ui, true, "%s", why);
-	else
-		fn(ui);
+	else if (ua->step)
+		ua->step(ui, ua->arg);
+	else if (ua->fn)
+		ua->fn(ui);
 }
-
-static void act_pause_key(Ui *ui)
-{
-	ui_steer(ui, act_pause);
-}
-static void act_retry_key(Ui *ui)
-{
-	ui_steer(ui, act_retry);
-}
-static void act_cancel_key(Ui *ui)
-{
-	ui_steer(ui, act_cancel);
-}
-static void act_inject_key(Ui *ui)
-{
-	ui_steer(ui, act_inject);
-}
-
-/* The view an action switches to; false when a is not a view action. */
-static bool ui_action_view(Action a, ViewId *v)
-{
-	static const struct {
-		Action a;
-		ViewId v;
-	} map[] = {
-	        {ACT_HELP, VIEW_HELP},
-	        {ACT_VIEW_AGENTS, VIEW_AGENTS},
-	        {ACT_VIEW_GRAPH, VIEW_GRAPH},
-	        {ACT_VIEW_TOKENS, VIEW_TOKENS},
-	        {ACT_VIEW_CORES, VIEW_CORES},
-	        {ACT_VIEW_LOG, VIEW_LOG},
-	        {ACT_VIEW_COMMANDS, VIEW_COMMANDS},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (map[i].a == a) {
-			*v = map[i].v;
-			return true;
-		}
-	}
-	return false;
-}
-
-typedef void (*ActionFn)(Ui *ui);
-
-static const ActionFn ui_actions[ACT_COUNT] = {
-        [ACT_QUIT] = act_quit,
-        [ACT_NEXT_VIEW] = act_next_view,
-        [ACT_PREV_VIEW] = act_prev_view,
-        [ACT_UP] = act_up,
-        [ACT_DOWN] = act_down,
-        [ACT_LEFT] = act_left,
-        [ACT_RIGHT] = act_right,
-        [ACT_PAGE_UP] = act_page_up,
-        [ACT_PAGE_DOWN] = act_page_down,
-        [ACT_TOP] = act_top,
-        [ACT_BOTTOM] = act_bottom,
-        [ACT_ENTER] = act_enter,
-        [ACT_BACK] = act_back,
-        [ACT_FILTER] = act_filter,
-        [ACT_PROMPT] = act_prompt,
-        [ACT_SORT_NEXT] = act_sort_next,
-        [ACT_SORT_PREV] = act_sort_prev,
-        [ACT_SORT_REVERSE] = act_sort_reverse,
-        [ACT_TAG] = act_tag,
-        [ACT_UNTAG_ALL] = act_untag_all,
-        [ACT_PAUSE] = act_pause_key,
-        [ACT_RETRY] = act_retry_key,
-        [ACT_CANCEL] = act_cancel_key,
-        [ACT_INJECT] = act_inject_key,
-        [ACT_NEXT_RUNTIME] = act_next_runtime,
-        [ACT_PAN_LEFT] = act_pan_left,
-        [ACT_PAN_RIGHT] = act_pan_right,
-        [ACT_PAN_UP] = act_pan_up,
-        [ACT_PAN_DOWN] = act_pan_down,
-        [ACT_NEXT_HOT] = act_next_hot,
-        [ACT_PREV_HOT] = act_prev_hot,
-        [ACT_COLLAPSE] = act_collapse,
-        [ACT_LIST_MODE] = act_list_mode,
-        [ACT_FOLLOW] = act_follow,
-        [ACT_LEVEL] = act_level,
-        [ACT_BY_MODEL] = act_by_model,
-        [ACT_REDRAW] = act_redraw,
-        [ACT_BUDGET_CANCEL] = act_budget_cancel,
-        [ACT_REPLAY_PLAY] = act_replay_play,
-        [ACT_REPLAY_SLOWER] = act_replay_slower,
-        [ACT_REPLAY_FASTER] = act_replay_faster,
-        [ACT_REPLAY_BACK] = act_replay_back,
-        [ACT_REPLAY_FWD] = act_replay_fwd,
-        [ACT_REPLAY_BACK_MIN] = act_replay_back_min,
-        [ACT_REPLAY_FWD_MIN] = act_replay_fwd_min,
-        [ACT_REPLAY_START] = act_replay_start,
-        [ACT_REPLAY_END] = act_replay_end,
-        [ACT_REPLAY_NEXT_MARK] = act_replay_next_mark,
-        [ACT_REPLAY_PREV_MARK] = act_replay_prev_mark,
-};
 
 /* A mouse event: tabs switch views, clicks select rows, the wheel scrolls. */
 static void ui_mouse(Ui *ui, const CrtMouse *ms)
@@ -1455,11 +1344,7 @@ static void ui_key(Ui *ui, int key, const CrtMouse *ms)
 		a = keymap_lookup(&ui->km, SCOPE_REPLAY, key);
 	if (a == ACT_NONE || action_table[a].scope != SCOPE_REPLAY)
 		a = keymap_lookup(&ui->km, ui_scope(ui), key);
-	ViewId v;
-	if (ui_action_view(a, &v))
-		cmd_view(ui, v);
-	else if (a != ACT_NONE && ui_actions[a])
-		ui_actions[a](ui);
+	ui_act(ui, a);
 }
 
 /* ---- hooks from the loop ---- */
