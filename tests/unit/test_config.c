@@ -10,22 +10,7 @@
 
 #include "swarmtop/config.h"
 #include "swarmtop/keymap.h"
-
-typedef struct Errs {
-	int n;
-	int lines[16];
-	char msg[16][160];
-} Errs;
-
-static void collect(int line, const char *msg, void *ctx)
-{
-	Errs *e = ctx;
-	if (e->n < 16) {
-		e->lines[e->n] = line;
-		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", msg);
-	}
-	e->n++;
-}
+#include "testutil.h"
 
 static void test_good_config(void **state)
 {
@@ -47,7 +32,7 @@ static void test_good_config(void **state)
 	Errs e = { 0 };
 	config_init(&c);
 	keymap_default(&km);
-	assert_int_equal(config_parse(&c, &km, NULL, text, strlen(text), collect, &e), 0);
+	assert_int_equal(config_parse(&c, &km, NULL, text, strlen(text), test_on_err, &e), 0);
 	assert_int_equal(c.nruntimes, 2);
 	assert_string_equal(c.runtimes[1], "wss://gpu-7:7700/swarmtop");
 	assert_string_equal(c.theme, "colorblind");
@@ -85,15 +70,15 @@ static void test_bad_lines_reported_rest_loads(void **state)
 	Errs e = { 0 };
 	config_init(&c);
 	keymap_default(&km);
-	assert_int_equal(config_parse(&c, &km, NULL, text, strlen(text), collect, &e), 7);
+	assert_int_equal(config_parse(&c, &km, NULL, text, strlen(text), test_on_err, &e), 7);
 	assert_int_equal(e.n, 7);
 	int want[] = { 1, 3, 4, 5, 6, 7, 8 };
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(e.lines[i], want[i]);
-	assert_non_null(strstr(e.msg[0], "ws://"));
-	assert_non_null(strstr(e.msg[2], "frobnicate"));
-	assert_non_null(strstr(e.msg[3], "already bound to 'cancel'"));
-	assert_non_null(strstr(e.msg[4], "unknown action"));
+	assert_non_null(strstr(e.msgs[0], "ws://"));
+	assert_non_null(strstr(e.msgs[2], "frobnicate"));
+	assert_non_null(strstr(e.msgs[3], "already bound to 'cancel'"));
+	assert_non_null(strstr(e.msgs[4], "unknown action"));
 	assert_int_equal(c.nruntimes, 1);
 	assert_int_equal(keymap_lookup(&km, SCOPE_LIST, 'p'), ACT_PAUSE);
 	config_free(&c);

@@ -15,23 +15,6 @@
 #include "swarmtop/theme.h"
 #include "testutil.h"
 
-typedef struct Errs {
-	int n;
-	int lines[16];
-	char msgs[16][256];
-} Errs;
-
-/* Collect parse errors. */
-static void on_err(int line, const char *msg, void *ctx)
-{
-	Errs *e = ctx;
-	if (e->n < 16) {
-		e->lines[e->n] = line;
-		snprintf(e->msgs[e->n], sizeof e->msgs[0], "%s", msg);
-	}
-	e->n++;
-}
-
 /* Read a shipped theme file (caller frees). */
 static char *read_theme(const char *name, size_t *len)
 {
@@ -93,7 +76,7 @@ static void test_parse(void **state)
 	Theme t;
 	theme_default(&t);
 	Errs e = {0};
-	int n = theme_parse(&t, text, strlen(text), on_err, &e);
+	int n = theme_parse(&t, text, strlen(text), test_on_err, &e);
 	assert_int_equal(n, 4);
 	assert_int_equal(e.n, 6);
 	int want_lines[] = {5, 7, 8, 9, 11, 12};
@@ -122,7 +105,7 @@ static void test_parse(void **state)
 	memset(big, 'a', 1999);
 	big[1999] = '\0';
 	Errs e2 = {0};
-	assert_int_equal(theme_parse(&t, big, 1999, on_err, &e2), 0);
+	assert_int_equal(theme_parse(&t, big, 1999, test_on_err, &e2), 0);
 	assert_int_equal(e2.n, 1);
 	assert_int_equal(theme_parse(&t, big, 1999, NULL, NULL), 0);
 	free(big);
@@ -139,7 +122,7 @@ static void test_shipped_themes(void **state)
 		Theme t;
 		theme_mono(&t);
 		Errs e = {0};
-		assert_int_equal(theme_parse(&t, text, len, on_err, &e), EL_COUNT);
+		assert_int_equal(theme_parse(&t, text, len, test_on_err, &e), EL_COUNT);
 		assert_int_equal(e.n, 0);
 		if (strcmp(names[i], "default") == 0 || strcmp(names[i], "mono") == 0) {
 			Theme b;

@@ -107,23 +107,6 @@ static void test_rate_jumps(void **state)
 	assert_true(s[0] > 9e18);
 }
 
-typedef struct Errs {
-	int n;
-	int lines[16];
-	char msgs[16][128];
-} Errs;
-
-/* Collect parse errors. */
-static void on_err(int line, const char *msg, void *ctx)
-{
-	Errs *e = ctx;
-	if (e->n < 16) {
-		e->lines[e->n] = line;
-		snprintf(e->msgs[e->n], sizeof e->msgs[0], "%s", msg);
-	}
-	e->n++;
-}
-
 /* Good lines load (comments, blanks, CRLF); each bad line reports its number and why. */
 static void test_prices_parse(void **state)
 {
@@ -144,7 +127,7 @@ static void test_prices_parse(void **state)
 	PriceTable t;
 	Errs e = {0};
 	prices_init(&t);
-	int n = prices_parse(&t, text, strlen(text), on_err, &e);
+	int n = prices_parse(&t, text, strlen(text), test_on_err, &e);
 	assert_int_equal(n, 4);
 	assert_int_equal(t.n, 3);
 	assert_int_equal(e.n, 7);
@@ -173,8 +156,8 @@ static void test_prices_parse(void **state)
 	char weird[700];
 	memset(weird, 'a', sizeof weird);
 	weird[sizeof weird - 1] = '\n';
-	assert_int_equal(prices_parse(&t, weird, sizeof weird, on_err, &e2), 0);
-	assert_int_equal(prices_parse(&t, "m 1\0 2\n", 7, on_err, &e2), 0);
+	assert_int_equal(prices_parse(&t, weird, sizeof weird, test_on_err, &e2), 0);
+	assert_int_equal(prices_parse(&t, "m 1\0 2\n", 7, test_on_err, &e2), 0);
 	assert_int_equal(e2.n, 2);
 	assert_non_null(strstr(e2.msgs[0], "too long"));
 	assert_non_null(strstr(e2.msgs[1], "NUL"));
@@ -278,7 +261,7 @@ static void test_default_table(void **state)
 	PriceTable t;
 	Errs e = {0};
 	prices_init(&t);
-	assert_true(prices_parse(&t, buf, len, on_err, &e) > 20);
+	assert_true(prices_parse(&t, buf, len, test_on_err, &e) > 20);
 	if (e.n)
 		fail_msg("docs/prices line %d: %s", e.lines[0], e.msgs[0]);
 	static const char *const models[][2] = {

@@ -1,7 +1,8 @@
 /*
- * testutil.h: helpers the unit tests share: reading a file or fixture whole, and
- * comparing rendered text with a golden file. Header-only (static inline), so a test
- * pulls in only what it calls; failures go through CMocka's assertions.
+ * testutil.h: helpers the unit tests share: reading a file or fixture whole, comparing
+ * rendered text with a golden file, and collecting a parser's error callbacks.
+ * Header-only (static inline), so a test pulls in only what it calls; failures go
+ * through CMocka's assertions.
  */
 #ifndef SWARMTOP_TESTUTIL_H
 #define SWARMTOP_TESTUTIL_H
@@ -72,6 +73,24 @@ static inline void test_golden(const char *name, const char *text)
 		fail_msg("golden mismatch: %s", name);
 	}
 	free(want);
+}
+
+/* The errors a parser reported through test_on_err: how many, the first 16 lines and texts. */
+typedef struct Errs {
+	int n;
+	int lines[16];
+	char msgs[16][256];
+} Errs;
+
+/* A parse-error callback (config, theme, prices) that adds to the Errs at ctx. */
+static inline void test_on_err(int line, const char *msg, void *ctx)
+{
+	Errs *e = ctx;
+	if (e->n < 16) {
+		e->lines[e->n] = line;
+		snprintf(e->msgs[e->n], sizeof e->msgs[0], "%s", msg);
+	}
+	e->n++;
 }
 
 #endif
