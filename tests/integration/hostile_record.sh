@@ -52,21 +52,31 @@ echo "$summary" | grep -q ' 40 events stored' || true
 echo "$summary" | grep -q '6 rejected, 1 oversize, 1 binary' || die "summary: $summary"
 if grep -q "$(printf '\033')" "$T/record.err"; then die "record printed an ESC byte"; fi
 
-# tail: a fresh server announcing last_seq 0 so the live-only tail sees the whole script.
-P2=$(free_port)
-$PY "$ROOT/tests/hostile_server.py" --port "$P2" --log "$T/server2.log" --hello-last-seq 0 &
-track $!
-wait_port "$P2" 20 || die "second hostile server did not start"
-$SWARMTOP tail "ws://127.0.0.1:$P2/swarmtop" >"$T/tail.out" 2>"$T/tail.err" &
-TP=$!
-track $TP
-n=0
-until grep -q '^done' "$T/server2.log" 2>/dev/null && grep -q 'valid log 39' "$T/tail.out"; do
-	n=$((n + 1)); [ $n -lt 600 ] || die "tail did not print the whole script"
-	sleep 0.1
-done
-kill -INT $TP
-wait $TP; check $? -eq 0 "tail exit code after SIGINT"
+# Run `swarmtop tail ARGS` against a fresh hostile server announcing last_seq 0 (so the live-only
+# tail sees the whole script) until it printed the last line, then stop it with SIGINT (exit 0);
+# the output is in $T/NAME.out and $T/NAME.err. Usage: tail_script NAME [ARGS...]
+tail_script() {
+	name=$1; shift
+	port=$(free_port)
+	$PY "$ROOT/tests/hostile_server.py" --port "$port" --log "$T/server-$name.log" \
+		--hello-last-seq 0 &
+	track $!
+	wait_port "$port" 20 || die "hostile server for tail $* did not start"
+	$SWARMTOP tail "$@" "ws://127.0.0.1:$port/swarmtop" >"$T/$name.out" 2>"$T/$name.err" &
+	tp=$!
+	track $tp
+	n=0
+	until grep -q '^done' "$T/server-$name.log" 2>/dev/null &&
+		grep -q 'valid log 39' "$T/$name.out"; do
+		n=$((n + 1)); [ $n -lt 600 ] || die "tail $* did not print the whole script"
+		sleep 0.1
+	done
+	kill -INT $tp
+	wait $tp; check $? -eq 0 "tail $* exit code after SIGINT"
+}
+
+# tail: no raw control bytes in what it prints, and the rejects reported.
+tail_script tail
 grep -q 'evil' "$T/tail.out" || die "tail did not print the hostile agent"
 for f in "$T/tail.out" "$T/tail.err"; do
 	if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$f"; then
@@ -77,20 +87,7 @@ done
 check "$(grep -c 'rejected a message' "$T/tail.err")" -ge 6 "rejects reported by tail"
 
 # tail --json: messages as received, but no raw control bytes either.
-P3=$(free_port)
-$PY "$ROOT/tests/hostile_server.py" --port "$P3" --log "$T/server3.log" --hello-last-seq 0 &
-track $!
-wait_port "$P3" 20 || die "third hostile server did not start"
-$SWARMTOP tail --json "ws://127.0.0.1:$P3/swarmtop" >"$T/json.out" 2>"$T/json.err" &
-JP=$!
-track $JP
-n=0
-until grep -q '^done' "$T/server3.log" 2>/dev/null && grep -q 'valid log 39' "$T/json.out"; do
-	n=$((n + 1)); [ $n -lt 600 ] || die "tail --json did not print the whole script"
-	sleep 0.1
-done
-kill -INT $JP
-wait $JP; check $? -eq 0 "tail --json exit code"
+tail_script json --json
 if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/json.out"; then die "raw control bytes in tail --json"; fi
 # Each line is one JSON object; the escape-laden one keeps its meaning (\u001b escapes).
 $PY - "$T/json.out" <<'PY' || die "tail --json lines are not the messages"
