@@ -108,6 +108,13 @@ class Stream:
                 return ev
 
 
+async def live_stream(args):
+    """Connect and subscribe from now on (since the hello's last_seq): the socket, a Stream."""
+    ws, h = await hello_and_subscribe(args, None)
+    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
+    return ws, Stream(ws, h["last_seq"] + 1)
+
+
 async def command(stream, cid, action, target, **extra):
     msg = {"type": "command", "id": PFX + cid, "action": action, "target": target}
     msg.update(extra)
@@ -210,9 +217,7 @@ async def sc_snapshot(args):
 
 async def sc_pause(args):
     agent = args.agent
-    ws, h = await hello_and_subscribe(args, None)
-    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
-    s = Stream(ws, h["last_seq"] + 1)
+    ws, s = await live_stream(args)
     await s.until(lambda e: mentions(e, agent), "any event of %s" % agent)
     await command(s, "t-pause-1", "pause", {"agent": agent}, reason="test")
     acc = await s.until(is_ack("t-pause-1"), "an ack for the pause")
@@ -267,9 +272,7 @@ async def sc_pause(args):
 async def sc_inject(args):
     agent = args.agent
     text = "Use the EU price list."
-    ws, h = await hello_and_subscribe(args, None)
-    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
-    s = Stream(ws, h["last_seq"] + 1)
+    ws, s = await live_stream(args)
     await command(s, "t-inject-1", "inject", {"agent": agent}, text=text)
     await s.until(is_ack("t-inject-1", "accepted"), "inject accepted")
     # The accepted ack precedes the operator message, which precedes the answer.
@@ -353,9 +356,7 @@ async def sc_retry(args):
 
 
 async def sc_cancel(args):
-    ws, h = await hello_and_subscribe(args, None)
-    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
-    s = Stream(ws, h["last_seq"] + 1)
+    ws, s = await live_stream(args)
     ev = await s.until(lambda e: e["type"] == "task" and e["task"]["status"] == "submitted" and
                        e["task"]["name"].startswith(("code:", "review:", "summarize:")),
                        "a new submitted task", timeout=args.wait)
@@ -379,9 +380,7 @@ async def sc_cancel(args):
 async def sc_lifecycle(args):
     """Cancel an agent (then it refuses steering), inject while paused, cancel everything."""
     agent = args.agent
-    ws, h = await hello_and_subscribe(args, None)
-    await ws.send(json.dumps({"type": "subscribe", "since": h["last_seq"]}))
-    s = Stream(ws, h["last_seq"] + 1)
+    ws, s = await live_stream(args)
     # Inject while paused: accepted now, answered (applied) only after resume.
     await command(s, "lc-pause", "pause", {"agent": "researcher-2"})
     await s.until(is_ack("lc-pause", "applied"), "pause of researcher-2 applied")
