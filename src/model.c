@@ -430,72 +430,62 @@ int model_find_task(const Model *m, int rt, const char *id)
 
 /* ---- wait lists: references to agents that have not appeared yet ---- */
 
-/* Put agent ai on the list of agents waiting for its parent. */
-static void agent_wait_add(Model *m, int ai)
+/*
+ * Agents wait for their parent in m->agent_wait, tasks for their agent in m->task_wait: each
+ * map holds the head of a list per awaited (runtime, id), linked through wait_prev/wait_next
+ * (wait_prev -1 at the head, NOT_WAITING when on no list).
+ */
+
+/* The wait links of element i of the list family heads (tasks or agents). */
+static void wait_links(Model *m, const StrMap *heads, int i, int **prev, int **next)
 {
-	ModelAgent *a = &m->agents[ai];
-	char key[KEY_MAX];
-	size_t kl = mkey(key, a->runtime, a->parent, NULL, NULL, 1);
-	int head = strmap_get(&m->agent_wait, key, kl);
-	if (strmap_put(&m->agent_wait, key, kl, ai) != 0)
-		return;
-	a->wait_prev = -1;
-	a->wait_next = head;
-	if (head >= 0)
-		m->agents[head].wait_prev = ai;
+	if (heads == &m->task_wait) {
+		*prev = &m->tasks[i].wait_prev;
+		*next = &m->tasks[i].wait_next;
+	} else {
+		*prev = &m->agents[i].wait_prev;
+		*next = &m->agents[i].wait_next;
+	}
 }
 
-/* Take agent ai off the list it waits on (keyed by its current parent). */
-static void agent_wait_remove(Model *m, int ai)
+/* Put element i on the list of those waiting in heads for (rt, id). */
+static void wait_add(Model *m, StrMap *heads, int i, int rt, const char *id)
 {
-	ModelAgent *a = &m->agents[ai];
-	if (a->wait_prev == NOT_WAITING)
+	char key[KEY_MAX];
+	size_t kl = mkey(key, rt, id, NULL, NULL, 1);
+	int head = strmap_get(heads, key, kl);
+	int *prev, *next;
+	if (strmap_put(heads, key, kl, i) != 0)
 		return;
-	if (a->wait_prev >= 0) {
-		m->agents[a->wait_prev].wait_next = a->wait_next;
+	wait_links(m, heads, i, &prev, &next);
+	*prev = -1;
+	*next = head;
+	if (head >= 0) {
+		wait_links(m, heads, head, &prev, &next);
+		*prev = i;
+	}
+}
+
+/* Take element i off the list it waits on in heads (the one for (rt, id)), if any. */
+static void wait_remove(Model *m, StrMap *heads, int i, int rt, const char *id)
+{
+	int *prev, *next, *p, *n;
+	wait_links(m, heads, i, &prev, &next);
+	if (*prev == NOT_WAITING)
+		return;
+	if (*prev >= 0) {
+		wait_links(m, heads, *prev, &p, &n);
+		*n = *next;
 	} else {
 		char key[KEY_MAX];
-		strmap_put(&m->agent_wait, key, mkey(key, a->runtime, a->parent, NULL, NULL, 1),
-		           a->wait_next);
+		strmap_put(heads, key, mkey(key, rt, id, NULL, NULL, 1), *next);
 	}
-	if (a->wait_next >= 0)
-		m->agents[a->wait_next].wait_prev = a->wait_prev;
-	a->wait_prev = NOT_WAITING;
-	a->wait_next = -1;
-}
-
-/* Put task ti on the list of tasks waiting for its agent. */
-static void task_wait_add(Model *m, int ti)
-{
-	ModelTask *t = &m->tasks[ti];
-	char key[KEY_MAX];
-	size_t kl = mkey(key, t->runtime, t->agent_id, NULL, NULL, 1);
-	int head = strmap_get(&m->task_wait, key, kl);
-	if (strmap_put(&m->task_wait, key, kl, ti) != 0)
-		return;
-	t->wait_prev = -1;
-	t->wait_next = head;
-	if (head >= 0)
-		m->tasks[head].wait_prev = ti;
-}
-
-/* Take task ti off the list it waits on (keyed by its current agent id). */
-static void task_wait_remove(Model *m, int ti)
-{
-	ModelTask *t = &m->tasks[ti];
-	if (t->wait_prev == NOT_WAITING)
-		return;
-	if (t->wait_prev >= 0) {
-		m->tasks[t->wait_prev].wait_next = t->wait_next;
-	} else {
-		char key[KEY_MAX];
-		strmap_put(&m->task_wait, key, mkey(key, t->runtime, t->agent_id, NULL, NULL, 1),
-		           t->wait_next);
+	if (*next >= 0) {
+		wait_links(m, heads, *next, &p, &n);
+		*p = *prev;
 	}
-	if (t->wait_next >= 0)
-		m->tasks[t->wait_next].wait_prev = t->wait_prev;
-	t->wait_prev = NOT_WAITING;
-	t->wait_next = -1;
+	*prev = NOT_WAITING;
+	*next = -1;
 }
 
 /* ---- agents ---- */
@@ -520,7 +510,7 @@ static void agent_link_parent(Model *m, int ai)
 		return;
 	int p = model_find_agent(m, a->runtime, a->parent);
 	if (p < 0)
-		agent_wait_add(m, ai);
+		wait_add(m, &m->agent_wait, ai, a->runtime, a->parent);
 	else if (!parent_would_cycle(m, ai, p))
 		a->parent_idx = p;
 }
@@ -552,7 +542,7 @@ static void task_attach(Model *m, int ti, int ai)
 static void task_detach(Model *m, int ti)
 {
 	ModelTask *t = &m->tasks[ti];
-	task_wait_remove(m, ti);
+	wait_remove(m, &m->task_wait, ti, t->runtime, t->agent_id);
 	if (t->agent < 0)
 		return;
 	task_account(m, t, -1);
@@ -571,7 +561,7 @@ static void task_link_agent(Model *m, int ti)
 	if (ai >= 0)
 		task_attach(m, ti, ai);
 	else
-		task_wait_add(m, ti);
+		wait_add(m, &m->task_wait, ti, t->runtime, t->agent_id);
 }
 
 /* A new agent ni appeared: link the agents and tasks that were waiting for it. */
@@ -659,7 +649,7 @@ static unsigned agent_upsert(Model *m, int rt, const EvAgent *ev, int64_t now_ms
 		sset(&a->model, ev->model, EVENT_NAME_MAX);
 	if (ev->has & HAS_PARENT) {
 		if (!str_same(a->parent, ev->parent, EVENT_ID_MAX)) {
-			agent_wait_remove(m, ai);
+			wait_remove(m, &m->agent_wait, ai, a->runtime, a->parent);
 			sset(&a->parent, ev->parent, EVENT_ID_MAX);
 			agent_link_parent(m, ai);
 		}
@@ -930,7 +920,7 @@ static void model_relink(Model *m)
 		ModelTask *t = &m->tasks[i];
 		t->agent = t->agent_id ? model_find_agent(m, t->runtime, t->agent_id) : -1;
 		if (t->agent_id != NULL && t->agent < 0)
-			task_wait_add(m, (int)i);
+			wait_add(m, &m->task_wait, (int)i, t->runtime, t->agent_id);
 	}
 	for (size_t r = 0; r < m->nruntimes; r++) {
 		ModelRuntime *rt = &m->runtimes[r];

@@ -1194,6 +1194,55 @@ static void test_hostile(void **state)
 	model_free(m);
 }
 
+/* Tasks and agents that stop waiting (new agent or parent) leave their wait list intact. */
+static void test_wait_remove(void **state)
+{
+	(void)state;
+	Model *m = model_with_runtime("rt", "i");
+	const char *ids[] = {"t1", "t2", "t3", "t4"};
+	int64_t seq = 0;
+	for (int i = 0; i < 4; i++) {
+		Event e = ev_task(++seq, ids[i], "X", TASK_WORKING);
+		model_apply(m, 0, &e, T0, NULL);
+	}
+	/* Off the list from the middle (t2), the head (t4) and the tail (t1). */
+	const char *mv[] = {"t2", "t4", "t1"};
+	for (int i = 0; i < 3; i++) {
+		Event e = ev_task(++seq, mv[i], "Y", TASK_WORKING);
+		model_apply(m, 0, &e, T0, NULL);
+	}
+	Event ax = ev_agent(++seq, "X", NULL, AGENT_WORKING);
+	model_apply(m, 0, &ax, T0, NULL);
+	int x = model_find_agent(m, 0, "X");
+	assert_int_equal(m->agents[x].ntasks, 1);
+	assert_int_equal(m->tasks[model_find_task(m, 0, "t3")].agent, x);
+	Event ay = ev_agent(++seq, "Y", NULL, AGENT_WORKING);
+	model_apply(m, 0, &ay, T0, NULL);
+	int y = model_find_agent(m, 0, "Y");
+	assert_int_equal(m->agents[y].ntasks, 3);
+	/* Agents waiting for a parent: c2 (middle) and c3 (head) change parent before it comes. */
+	const char *cs[] = {"c1", "c2", "c3"};
+	for (int i = 0; i < 3; i++) {
+		Event e = ev_agent(++seq, cs[i], "P", AGENT_WORKING);
+		model_apply(m, 0, &e, T0, NULL);
+	}
+	Event r2 = ev_agent(++seq, "c2", "Q", -1);
+	model_apply(m, 0, &r2, T0, NULL);
+	Event r3 = ev_agent(++seq, "c3", "Q", -1);
+	model_apply(m, 0, &r3, T0, NULL);
+	Event p = ev_agent(++seq, "P", NULL, AGENT_WORKING);
+	model_apply(m, 0, &p, T0, NULL);
+	int pi = model_find_agent(m, 0, "P");
+	assert_int_equal(m->agents[model_find_agent(m, 0, "c1")].parent_idx, pi);
+	assert_int_equal(m->agents[model_find_agent(m, 0, "c2")].parent_idx, -1);
+	Event q = ev_agent(++seq, "Q", NULL, AGENT_WORKING);
+	model_apply(m, 0, &q, T0, NULL);
+	int qi = model_find_agent(m, 0, "Q");
+	assert_int_equal(m->agents[model_find_agent(m, 0, "c2")].parent_idx, qi);
+	assert_int_equal(m->agents[model_find_agent(m, 0, "c3")].parent_idx, qi);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1205,6 +1254,7 @@ int main(void)
 		cmocka_unit_test(test_new_instance),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_many_tasks),
+		cmocka_unit_test(test_wait_remove),
 		cmocka_unit_test(test_line_ring),
 		cmocka_unit_test(test_message_log),
 		cmocka_unit_test(test_usage_accounting),
