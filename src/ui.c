@@ -1683,7 +1683,7 @@ int ui_run(const CliOptions *o)
 
 	/* The store: failure is a banner, not a stop (the dashboard still watches). */
 	int64_t session = 0;
-	ui.st = store_open(o->db, 0, err, sizeof(err));
+	ui.st = store_open(o->db, STORE_ASYNC, err, sizeof(err));
 	if (ui.st == NULL) {
 		snprintf(ui.status, sizeof(ui.status), "not recording: %s", err);
 		ui.s.status_msg = ui.status;
