@@ -210,7 +210,7 @@ static void app_tick_cb(App *a, void *ud)
 		app_timer_start(a, &a->tick, APP_TICK_MS, app_tick_cb, NULL);
 }
 
-/* SIGINT/SIGTERM: one byte into the self-pipe (async-signal-safe). */
+/* SIGINT/SIGTERM/SIGHUP: one byte into the self-pipe (async-signal-safe). */
 static void app_on_signal(int sig)
 {
 	int fd = app_sig_fd;
@@ -442,7 +442,7 @@ void app_quit(App *a, int code)
 	lws_cancel_service(a->ctx);
 }
 
-/* SIGINT/SIGTERM stop the loop cleanly (code 0). */
+/* SIGINT/SIGTERM/SIGHUP stop the loop cleanly (code 0). */
 void app_catch_signals(App *a)
 {
 	if (a->sig_wsi)
@@ -464,6 +464,7 @@ void app_catch_signals(App *a)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* the terminal or ssh session went away */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -540,6 +541,7 @@ void app_free(App *a)
 	if (a->sigpipe[1] >= 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		app_sig_fd = -1;
 	}
 	lws_context_destroy(a->ctx);

@@ -223,6 +223,15 @@ void crt_force_repaint(void)
 	clearok(curscr, TRUE);
 }
 
+/* Test hook (tests/integration/harden_signals.sh): with SWARMTOP_TEST_CRASH=segv, Ctrl-]
+ * raises SIGSEGV, to prove the crash path restores the terminal. Inert otherwise. */
+static void crt_test_crash(wint_t wc)
+{
+	const char *how = wc == 0x1d ? getenv("SWARMTOP_TEST_CRASH") : NULL;
+	if (how != NULL && strcmp(how, "segv") == 0)
+		raise(SIGSEGV);
+}
+
 /* Read one pending key without blocking. */
 int crt_key(CrtMouse *mouse)
 {
@@ -231,6 +240,8 @@ int crt_key(CrtMouse *mouse)
 
 	if (r == ERR)
 		return -1;
+	if (r == OK)
+		crt_test_crash(wc);
 	if (r == OK)
 		return wc == '\r' ? KEYC_ENTER : (wc == 8 ? KEYC_BACKSPACE : (int)wc);
 	if ((int)wc == KEY_MAX + 1)
