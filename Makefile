@@ -5,6 +5,8 @@
 #   make bench   release build, benchmarks, docs/performance.md
 #   make fuzz    libFuzzer targets for a bounded time (FUZZ_SECONDS each)
 #   make soak    long resource soak (not part of make test)
+#   make lint    cppcheck + clang-tidy (.clang-tidy) on src/; fails on findings not in
+#                tests/lint-baseline.txt.  make valgrind: pure unit tests under valgrind
 #   make screenshots, make install, make clean, make format
 #
 # Pure modules (everything in src/ not listed in IO_MODULES) are archived into
@@ -18,7 +20,7 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages make deps installs when missing (tests and tools included).
 DEB_PKGS := gcc make pkg-config libncurses-dev libwebsockets-dev libcjson-dev \
             libsqlite3-dev libcmocka-dev sqlite3 tmux python3 python3-websockets \
-            openssl procps
+            openssl procps clang cppcheck clang-tidy valgrind
 
 # Modules that do I/O (terminal, network, files, clock, threads). The rest are pure.
 IO_MODULES := main app conn crt store demo demo_sim cli headless replay procstat sigsafe otlp ui
@@ -64,7 +66,7 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 # A unit test named after an IO module (test_store.c) links the whole program minus main.
 IO_TESTS   := $(filter $(addprefix test_,$(IO_MODULES)),$(UNIT_NAMES))
 
-.PHONY: all deps build run test unit bench fuzz soak screenshots install uninstall clean format check-pure
+.PHONY: all deps build run test unit bench fuzz soak lint valgrind screenshots install uninstall clean format check-pure
 
 all: deps build
 
@@ -92,6 +94,12 @@ fuzz: deps
 
 soak: deps build/release/swarmtop
 	@sh tests/soak/run.sh
+
+lint:
+	@sh tests/lint.sh
+
+valgrind:
+	@ROOT=$(CURDIR) sh tests/integration/harden_valgrind.sh
 
 screenshots: deps build/release/swarmtop
 	@sh tests/screenshots.sh
