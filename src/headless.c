@@ -281,6 +281,23 @@ static void rec_on_tick(void *ud, int64_t now)
 	}
 }
 
+/* A model and a loop over it (and store st, may be NULL). On failure prints why, closes st
+ * and returns NULL. */
+static App *hl_loop_new(const CliOptions *o, Store *st, AppResume resume, Model **mp)
+{
+	char err[512];
+	Model *m = model_new();
+	App *a = m ? app_new(o, m, st, resume, err, sizeof(err)) : NULL;
+	if (a == NULL) {
+		cli_error("%s", m ? err : "out of memory");
+		model_free(m);
+		store_close(st);
+		return NULL;
+	}
+	*mp = m;
+	return a;
+}
+
 /* Write the model's canonical dump to path (record --dump-model). 0 or -1 (reported). */
 static int hl_dump_model(const Model *m, const char *path)
 {
@@ -312,19 +329,10 @@ int headless_record(const CliOptions *o)
 	Store *st = hl_store_rw(o);
 	if (!st)
 		return EXIT_FAIL;
-	Model *m = model_new();
-	if (!m) {
-		store_close(st);
-		cli_error("out of memory");
+	Model *m;
+	App *a = hl_loop_new(o, st, APP_RESUME_STORED, &m);
+	if (!a)
 		return EXIT_FAIL;
-	}
-	App *a = app_new(o, m, st, APP_RESUME_STORED, err, sizeof(err));
-	if (!a) {
-		cli_error("%s", err);
-		model_free(m);
-		store_close(st);
-		return EXIT_FAIL;
-	}
 	Recorder r = {.o = o, .app = a, .st = st, .tty = isatty(2)};
 	int rc = EXIT_FAIL;
 	int64_t session = hl_session_begin(st, o, a, "record");
@@ -554,17 +562,10 @@ int headless_tail(const CliOptions *o)
 			return EXIT_USAGE;
 		}
 	}
-	Model *m = model_new();
-	if (!m) {
-		cli_error("out of memory");
+	Model *m;
+	App *a = hl_loop_new(o, NULL, APP_RESUME_LIVE, &m);
+	if (!a)
 		return EXIT_FAIL;
-	}
-	App *a = app_new(o, m, NULL, APP_RESUME_LIVE, err, sizeof(err));
-	if (!a) {
-		cli_error("%s", err);
-		model_free(m);
-		return EXIT_FAIL;
-	}
 	Tail *t = calloc(1, sizeof(*t));
 	int rc = EXIT_FAIL;
 	if (!t) {
@@ -756,19 +757,10 @@ int headless_ctl(const CliOptions *o)
 		cli_error("cannot open the store: %s", err);
 		return EXIT_FAIL;
 	}
-	Model *m = model_new();
-	if (!m) {
-		store_close(st);
-		cli_error("out of memory");
-		return EXIT_FAIL;
-	}
-	App *a = app_new(o, m, st, APP_RESUME_LIVE, err, sizeof(err));
-	if (!a) {
-		cli_error("%s", err);
-		model_free(m);
-		store_close(st);
+	Model *m;
+	App *a = hl_loop_new(o, st, APP_RESUME_LIVE, &m);
+	if (!a)
 		return EXIT_USAGE;
-	}
 	c.app = a;
 	int rc = EXIT_USAGE;
 	if (st) {
