@@ -24,7 +24,25 @@ ACTIONS = ("pause", "resume", "retry", "cancel", "inject")
 USAGE_COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
                 "reasoning_tokens")
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_dumps = _encoder.encode
+try:
+    from _json import encode_basestring as _c_str, make_encoder as _c_make_encoder
+except ImportError:  # no C accelerator: JSONEncoder.encode is the only path
+    _c_make_encoder = None
+
+
+def _fast_dumps(obj, _make=_c_make_encoder, _default=_encoder.default, _str=_c_str if
+                _c_make_encoder else None, _join="".join):
+    """_dumps for a dict, without JSONEncoder.encode's per-call Python wrapper layers: the same
+    C encoder that encode() builds for one call (same options, a fresh circular-check memo)."""
+    return _join(_make({}, _default, _str, None, ":", ",", False, False, False)(obj, 0))
+
+
+if _c_make_encoder is not None:
+    _dumps_dict = _fast_dumps
+else:
+    _dumps_dict = _dumps
 
 
 def truncate(s, limit):
@@ -88,7 +106,7 @@ def body(fields):
     Returns '' for an empty body, else ',"k":v,...}' minus the closing brace handling done by
     frame(); the result is computed outside any lock.
     """
-    s = _dumps(fields)
+    s = _dumps_dict(fields)
     return "" if s == "{}" else "," + s[1:-1]
 
 

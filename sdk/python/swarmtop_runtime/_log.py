@@ -128,11 +128,15 @@ class EventLog:
     def _evict_tasks(self):
         """Drop the oldest finished tasks from the snapshot state until under the cap."""
         excess = len(self.tasks) - self.max_tasks
-        for tid in [k for k, v in self.tasks.items() if v.get("status") in enc.TERMINAL_TASK]:
-            if excess <= 0:
-                break
+        victims = []
+        if excess > 0:  # oldest first; the scan stops once enough finished ones are found
+            for k, v in self.tasks.items():
+                if v.get("status") in enc.TERMINAL_TASK:
+                    victims.append(k)
+                    if len(victims) >= excess:
+                        break
+        for tid in victims:
             del self.tasks[tid]
-            excess -= 1
 
     def usage_delta(self, fields):
         """Emit a usage delta and add it to the per (agent, provider, model) totals."""

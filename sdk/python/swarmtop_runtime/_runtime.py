@@ -479,11 +479,15 @@ class Runtime:
         if len(self._tasks) <= self.max_tasks + self.max_tasks // 10:
             return
         excess = len(self._tasks) - self.max_tasks
-        for tid in [k for k, t in self._tasks.items() if t.status in enc.TERMINAL_TASK]:
-            if excess <= 0:
-                break
+        victims = []
+        if excess > 0:  # oldest first; the scan stops once enough finished ones are found
+            for k, t in self._tasks.items():
+                if t.status in enc.TERMINAL_TASK:
+                    victims.append(k)
+                    if len(victims) >= excess:
+                        break
+        for tid in victims:
             del self._tasks[tid]
-            excess -= 1
 
     def _task_update(self, t, name, input, output, deps, status):
         """Validate and emit a task upsert for a Task handle."""
