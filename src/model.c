@@ -307,6 +307,7 @@ static void usage_clear(ModelUsage *u)
 	free(u->agent);
 	free(u->provider);
 	free(u->model);
+	u->agent = u->provider = u->model = NULL;
 }
 
 /* Free a command's strings. */

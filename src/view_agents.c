@@ -196,7 +196,7 @@ static void walk(UiState *ui, Build *b, int root, RowMeta rm)
 			b->flag[ch] |= 2;
 			int d = cur.depth + 1;
 			uint64_t mask = cur.lastmask;
-			if (d < 64 && last)
+			if (d > 0 && d < 64 && last)
 				mask |= (uint64_t)1 << d;
 			b->stack[sp] = ch;
 			b->smeta[sp++] = (RowMeta){d, mask, 0};
