@@ -1389,11 +1389,15 @@ static void ui_on_command(void *ud, int ci)
 	          cmd_state_names[c->state], c->error ? ": " : "", c->error ? c->error : "");
 }
 
-/* Once a second: the clock, stuck agents, rates. */
+/* Once a second: the clock, stuck agents, rates, and whether the store still persists. */
 static void ui_on_tick(void *ud, int64_t now_ms)
 {
 	Ui *ui = ud;
 	(void)now_ms;
+	/* A store that stopped persisting (disk full, locked, read-only) keeps saying so. */
+	const char *e = ui->st ? store_error(ui->st) : "";
+	if (e[0] && !(ui->s.status_is_error && strstr(ui->status, "not recording") != NULL))
+		ui_status(ui, true, "not recording: %s", e);
 	ui_dirty(ui);
 }
 

@@ -82,7 +82,7 @@ HOLD=$!
 track $HOLD
 n=0; until [ -f "$T/locked.ok" ]; do n=$((n + 1)); [ $n -lt 100 ] || die "no lock"; sleep 0.1; done
 rec_fail locked "$T/locked.db" 'locked'
-ui_banner locked "$T/locked.db" 'locked' xfail
+ui_banner locked "$T/locked.db" 'locked'
 touch "$T/unlock"; wait $HOLD
 check "$(sqlite3 "$T/locked.db" 'pragma integrity_check')" = ok "locked: integrity"
 
@@ -92,7 +92,7 @@ if mount_small "$T/full" 2m; then
 	check "$(sqlite3 "$T/full/r.db" 'pragma integrity_check')" = ok "full: integrity"
 	check "$(sqlite3 "$T/full/r.db" 'select count(*) from events')" -gt 0 "full: committed rows"
 	# The dashboard on the same full disk.
-	ui_banner full "$T/full/r.db" 'not recording|full|disk' xfail
+	ui_banner full "$T/full/r.db" 'not recording|full|disk'
 	# 4. Read-only: the filesystem under an existing database becomes read-only.
 	mount -o remount,ro "$T/full" || die "remount ro"
 	rec_fail readonly "$T/full/r.db" 'read-only|readonly|read only'
