@@ -1782,7 +1782,7 @@ static int open_readwrite(Store *s, int *version)
 	static const char *const pragmas[] = {
 		"PRAGMA journal_mode = WAL",
 		"PRAGMA synchronous = NORMAL",
-		"PRAGMA cache_size = -2048", /* 2 MiB: inserts append at the right edge */
+		"PRAGMA cache_size = -1024", /* 1 MiB: inserts append at the right edge */
 		"PRAGMA temp_store = MEMORY",
 		"PRAGMA wal_autocheckpoint = 4000",
 		"PRAGMA journal_size_limit = 67108864",

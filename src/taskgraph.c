@@ -241,8 +241,8 @@ static int tg_edge_cmp(const void *a, const void *b)
 	return (x->sub > y->sub) - (x->sub < y->sub);
 }
 
-/* Free the scratch of a build. */
-static void tg_scratch_free(TgScratch *s)
+/* Free the per-task scratch arrays (dead once nodes, edges and the list exist). */
+static void tg_scratch_free_tasks(TgScratch *s)
 {
 	free(s->inc);
 	free(s->miss);
@@ -253,6 +253,15 @@ static void tg_scratch_free(TgScratch *s)
 	free(s->ufsize);
 	free(s->fold);
 	free(s->absorb);
+	s->inc = s->miss = s->par = s->uf = s->ufsize = NULL;
+	s->self = s->fold = s->absorb = NULL;
+	s->raw = NULL;
+}
+
+/* Free all scratch arrays. */
+static void tg_scratch_free(TgScratch *s)
+{
+	tg_scratch_free_tasks(s);
 	free(s->layer);
 	free(s->lfrom);
 	free(s->lto);
@@ -977,9 +986,14 @@ static int tg_run_cmp(const void *x, const void *y)
 /* Columns: layer x, channel widths, a vertical track per source that turns. */
 static int tg_columns(TaskGraph *g)
 {
-	int nl = g->nlayers, x = 0;
-	TgRunKey *rk = tg_calloc((size_t)g->nsegs, sizeof *rk);
+	int nl = g->nlayers, x = 0, chan = 0;
+	TgRunKey *rk;
 
+	/* rk is per channel: size it for the widest one, not for every seg (peak memory) */
+	for (int l = 0; l < nl; l++)
+		if (g->seg_start[l + 1] - g->seg_start[l] > chan)
+			chan = g->seg_start[l + 1] - g->seg_start[l];
+	rk = tg_calloc((size_t)chan, sizeof *rk);
 	g->layer_x = tg_calloc((size_t)nl, sizeof *g->layer_x);
 	g->layer_w = tg_calloc((size_t)nl, sizeof *g->layer_w);
 	g->run_start = tg_calloc((size_t)nl + 1, sizeof *g->run_start);
@@ -1050,6 +1064,10 @@ static int tg_columns(TaskGraph *g)
 	}
 	g->width = x;
 	free(rk);
+	/* runs were sized for one per seg; keep only the ones made (a failed shrink keeps all) */
+	TgRun *fit = realloc(g->runs, sizeof *fit * (size_t)(g->nruns ? g->nruns : 1));
+	if (fit)
+		g->runs = fit;
 	return 0;
 }
 
@@ -1159,6 +1177,7 @@ int taskgraph_build(TaskGraph *g, const Model *m, int rt, int agent, bool collap
 		goto fail;
 	if (tg_nodes_edges(m, &s, g, collapse) < 0 || tg_list(m, &s, g) < 0)
 		goto fail;
+	tg_scratch_free_tasks(&s); /* before the layout allocates: lower peak memory */
 	if (tg_break_cycles(g, &s) < 0 || tg_layering(g, &s) < 0 || tg_virtuals(g, &s) < 0)
 		goto fail;
 	if (!g->too_large) {

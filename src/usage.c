@@ -59,7 +59,15 @@ static int rate_slot(const RateRing *r, int64_t sec)
 	return (int)((r->head + RATE_BUCKETS - back) % RATE_BUCKETS);
 }
 
-/* Count n at time now_ms. Time going backwards lands in the oldest bucket still kept. */
+/* bucket + n, saturating at UINT32_MAX; n < 0 counts as 0. */
+static uint32_t rate_sat_add(uint32_t bucket, int64_t n)
+{
+	if (n <= 0)
+		return bucket;
+	return n >= (int64_t)(UINT32_MAX - bucket) ? UINT32_MAX : bucket + (uint32_t)n;
+}
+
+/* Count n at time now_ms (a bucket saturates at UINT32_MAX). Time going backwards lands in the oldest bucket still kept. */
 void rate_add(RateRing *r, int64_t now_ms, int64_t n)
 {
 	int64_t sec = rate_sec(now_ms);
@@ -81,11 +89,11 @@ void rate_add(RateRing *r, int64_t now_ms, int64_t n)
 	int slot = rate_slot(r, sec);
 	if (slot < 0)   /* further back than the ring reaches: the oldest bucket */
 		slot = (r->head + 1) % RATE_BUCKETS;
-	r->v[slot] = sat_add(r->v[slot], n);
+	r->v[slot] = rate_sat_add(r->v[slot], n);
 }
 
 /* Count of second sec (0 when not kept). */
-static int64_t rate_at(const RateRing *r, int64_t sec)
+static uint32_t rate_at(const RateRing *r, int64_t sec)
 {
 	int slot = rate_slot(r, sec);
 	return slot < 0 ? 0 : r->v[slot];

@@ -28,14 +28,17 @@ int64_t tokens_total(const Tokens *t);
 
 #define RATE_BUCKETS 120   /* one-second buckets: two minutes of history */
 
-/* Per-second counts over the last RATE_BUCKETS seconds. */
+/* Per-second counts over the last RATE_BUCKETS seconds. A bucket is 32-bit and saturates at
+ * UINT32_MAX (4.29e9 per second is far above any token rate; every agent and usage row holds a
+ * ring, so 64-bit buckets cost ~1 MB at 1 000 agents). Totals are kept elsewhere in 64 bits. */
 typedef struct RateRing {
 	int64_t head_sec;              /* the second that bucket[head] counts */
 	int head;
-	int64_t v[RATE_BUCKETS];
+	uint32_t v[RATE_BUCKETS];
 } RateRing;
 
-/* Count n at time now_ms. Time going backwards lands in the oldest bucket still kept. */
+/* Count n at time now_ms (a bucket saturates at UINT32_MAX; n < 0 counts as 0). Time going
+ * backwards lands in the oldest bucket still kept. */
 void rate_add(RateRing *r, int64_t now_ms, int64_t n);
 
 /* Average per second over the last window_s full seconds before now_ms. */

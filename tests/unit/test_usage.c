@@ -101,10 +101,21 @@ static void test_rate_jumps(void **state)
 	/* Out-of-range arguments are bounded. */
 	assert_float_equal(rate_per_sec(&r, end + 86400000LL, 100000),
 	                   rate_per_sec(&r, end + 86400000LL, RATE_BUCKETS), 1e-9);
-	/* Saturation in a bucket. */
+	/* Saturation in a bucket: 32-bit buckets stop at UINT32_MAX (a per-second count). */
 	rate_add(&r, end + 86400000LL, INT64_MAX);
 	rate_series(&r, end + 86400000LL, s, 1);
-	assert_true(s[0] > 9e18);
+	assert_float_equal(s[0], (double)UINT32_MAX, 0.5);
+	rate_add(&r, end + 86400000LL, 5);
+	rate_series(&r, end + 86400000LL, s, 1);
+	assert_float_equal(s[0], (double)UINT32_MAX, 0.5);
+	/* Just below the limit still adds exactly; a negative count adds nothing. */
+	rate_add(&r, end + 86401000LL, (int64_t)UINT32_MAX - 1);
+	rate_add(&r, end + 86401000LL, -40);
+	rate_series(&r, end + 86401000LL, s, 1);
+	assert_float_equal(s[0], (double)UINT32_MAX - 1, 0.5);
+	rate_add(&r, end + 86401000LL, 1);
+	rate_series(&r, end + 86401000LL, s, 1);
+	assert_float_equal(s[0], (double)UINT32_MAX, 0.5);
 }
 
 /* Good lines load (comments, blanks, CRLF); each bad line reports its number and why. */
