@@ -25,6 +25,9 @@ wait_rounds 5
 R5=$(rss)
 wait_rounds 30
 R30=$(rss)
+# The server logs a round when it starts sending it: the 31st starting means the client
+# refused the 30th and reconnected.
+wait_rounds 31
 kill -INT $REC; wait $REC
 check $? -eq 0 "record exit code"
 echo "RSS after 5 refusals: $R5 kB, after 30: $R30 kB"
