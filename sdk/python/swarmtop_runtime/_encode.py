@@ -41,8 +41,15 @@ def _fast_dumps(obj, _make=_c_make_encoder, _default=_encoder.default, _str=_c_s
 
 if _c_make_encoder is not None:
     _dumps_dict = _fast_dumps
+    # No circular-check memo, so one shared (stateless, thread-safe) encoder: only for bodies
+    # the SDK builds itself from validated scalars and lists of ids (agent and task upserts).
+    _plain = _c_make_encoder(None, _encoder.default, _c_str, None, ":", ",", False, False, False)
+
+    def _dumps_plain(obj, _enc=_plain, _join="".join):
+        """_dumps for an SDK-built body that cannot contain a cycle."""
+        return _join(_enc(obj, 0))
 else:
-    _dumps_dict = _dumps
+    _dumps_dict = _dumps_plain = _dumps
 
 
 def truncate(s, limit):
@@ -107,6 +114,13 @@ def body(fields):
     frame(); the result is computed outside any lock.
     """
     s = _dumps_dict(fields)
+    return "" if s == "{}" else "," + s[1:-1]
+
+
+def body_plain(fields):
+    """body() for agent and task upserts, whose values the SDK validated (str, int, bool, None,
+    lists of ids): same text, without the per-call encoder set-up and circular check."""
+    s = _dumps_plain(fields)
     return "" if s == "{}" else "," + s[1:-1]
 
 

@@ -96,7 +96,7 @@ class EventLog:
 
     def agent(self, fields):
         """Emit an agent upsert and merge it into the snapshot state."""
-        tail = enc.body({"agent": fields})
+        tail = enc.body_plain({"agent": fields})
         with self.lock:
             cur = self.agents.get(fields["id"])
             if cur is None:
@@ -109,7 +109,7 @@ class EventLog:
 
     def task(self, fields):
         """Emit a task upsert and merge it into the snapshot state (finished tasks are capped)."""
-        tail = enc.body({"task": fields})
+        tail = enc.body_plain({"task": fields})
         tid = fields["id"]
         with self.lock:
             cur = self.tasks.get(tid)
