@@ -3,7 +3,7 @@
  * the subcommand through a table indexed by CliCmd.
  *
  * Owns: nothing but dispatch. The dashboard is ui_run (ui.c); replay is the
- * dashboard's replay mode (REPLAY_HOOK below) once it exists.
+ * dashboard's replay mode (ui_replay_run), or a headless dump with --dump.
  */
 #include <stdio.h>
 
