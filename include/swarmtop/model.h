@@ -28,6 +28,7 @@
 #define MODEL_LINE_TEXT_MAX 1024    /* bytes of text kept per ring entry */
 #define MODEL_COMMANDS_MAX  1000    /* commands kept (oldest dropped) */
 #define MODEL_GAPS_MAX      1000    /* gaps kept (oldest dropped, still counted) */
+#define MODEL_TASKS_MAX     100000  /* tasks kept: past this the oldest finished ones go */
 #define MODEL_CORE_HISTORY  120     /* samples of per-core history */
 #define MODEL_ACK_TIMEOUT_MS 10000  /* a command with no ack after this is unanswered */
 

@@ -551,6 +551,34 @@ static void test_snapshot(void **state)
 	model_free(m);
 }
 
+/* Past MODEL_TASKS_MAX the oldest finished tasks are forgotten; unfinished ones and the
+ * newest stay, and the agent's current task still points at the right one. */
+static void test_task_table_bounded(void **state)
+{
+	(void)state;
+	Model *m = model_with_runtime("rt", "i");
+	char id[32];
+	int64_t seq = 0;
+	Event w = ev_task(++seq, "still-working", "agent-0", TASK_WORKING);
+	model_apply(m, 0, &w, T0, NULL);
+	for (int i = 0; i < MODEL_TASKS_MAX; i++) {
+		snprintf(id, sizeof id, "done-%d", i);
+		Event e = ev_task(++seq, id, "agent-0", TASK_COMPLETED);
+		model_apply(m, 0, &e, T0 + i, NULL);
+	}
+	assert_true(m->ntasks <= MODEL_TASKS_MAX);
+	assert_true(m->ntasks >= MODEL_TASKS_MAX - MODEL_TASKS_MAX / 10);
+	assert_true(model_find_task(m, 0, "still-working") >= 0);
+	assert_true(model_find_task(m, 0, "done-0") < 0);
+	snprintf(id, sizeof id, "done-%d", MODEL_TASKS_MAX - 1);
+	int last = model_find_task(m, 0, id);
+	assert_true(last >= 0);
+	assert_string_equal(m->tasks[last].id, id);
+	int wi = model_find_task(m, 0, "still-working");
+	assert_string_equal(m->tasks[wi].id, "still-working");
+	model_free(m);
+}
+
 /* 100 000 tasks with deps, unknown refs and late agents: linked, counted, findable. */
 static void test_many_tasks(void **state)
 {
@@ -1254,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(test_new_instance),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_many_tasks),
+		cmocka_unit_test(test_task_table_bounded),
 		cmocka_unit_test(test_wait_remove),
 		cmocka_unit_test(test_line_ring),
 		cmocka_unit_test(test_message_log),
