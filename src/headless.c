@@ -238,7 +238,18 @@ typedef struct Recorder {
 	int64_t last_ms;
 	bool tty;
 	bool failed;
+	bool store_said;  /* the "cannot persist" line was printed (it is printed once) */
 } Recorder;
+
+/* The store failed: say why in one line, once per run (later failures are its echoes). */
+static void rec_store_failed(Recorder *r, const char *why)
+{
+	r->failed = true;
+	if (r->store_said)
+		return;
+	r->store_said = true;
+	cli_error("cannot persist: %s", why && why[0] ? why : "store write failed");
+}
 
 /* Connection changes while recording: say so; stop when nobody can be reached. */
 static void rec_on_conn(void *ud, int rt, ConnState st, const char *reason)
@@ -260,7 +271,9 @@ static void rec_on_tick(void *ud, int64_t now)
 {
 	Recorder *r = ud;
 	AppStats s;
+	StoreStats ss;
 	app_stats(r->app, &s);
+	store_stats(r->st, &ss); /* "stored" counts committed rows, not queued ones */
 	double secs = r->last_ms ? (double)(now - r->last_ms) / 1000.0 : 1.0;
 	double rate = secs > 0 ? (double)(s.events - r->last_events) / secs : 0;
 	r->last_events = s.events;
@@ -268,15 +281,13 @@ static void rec_on_tick(void *ud, int64_t now)
 	fprintf(stderr,
 	        "%srecord: runtimes %d/%d  events/s %.0f  stored %" PRIu64 "  gaps %" PRIu64
 	        "  errors %" PRIu64 "%s",
-	        r->tty ? "\r\033[K" : "", s.connected, s.runtimes, rate, s.stored, s.gaps,
+	        r->tty ? "\r\033[K" : "", s.connected, s.runtimes, rate, ss.stored, s.gaps,
 	        s.rejects + s.oversize + s.binary + s.store_errors, r->tty ? "" : "\n");
 	fflush(stderr);
 	if (s.store_errors) {
 		if (r->tty)
 			fputc('\n', stderr);
-		cli_error("cannot persist: %s",
-		          store_error(r->st)[0] ? store_error(r->st) : "store write failed");
-		r->failed = true;
+		rec_store_failed(r, store_error(r->st));
 		app_quit(r->app, EXIT_FAIL);
 	}
 }
@@ -351,21 +362,28 @@ int headless_record(const CliOptions *o)
 	if (r.tty)
 		fputc('\n', stderr);
 	if (store_session_end(st, session, app_now_ms()) < 0 || store_flush(st) < 0) {
-		cli_error("cannot persist: %s", store_error(st));
+		rec_store_failed(&r, store_error(st));
 		rc = EXIT_FAIL;
 	}
 	if (o->dump_model && hl_dump_model(m, o->dump_model) < 0)
 		rc = EXIT_FAIL;
+	/* After the flush: stored is what the events table gained; what the store had taken
+	 * but could not commit (or refused after failing) is counted as not persisted. */
 	AppStats s;
+	StoreStats ss;
 	app_stats(a, &s);
+	store_stats(st, &ss);
+	char lost[64] = "";
+	if (r.store_said || ss.unpersisted)
+		snprintf(lost, sizeof(lost), ", %" PRIu64 " not persisted", ss.unpersisted);
 	fprintf(stderr,
 	        "record: session %" PRId64 ": %" PRIu64 " events stored, %" PRIu64 " gaps, %" PRIu64
-	        " rejected, %" PRIu64 " oversize, %" PRIu64 " binary\n",
-	        session, s.stored, s.gaps, s.rejects, s.oversize, s.binary);
+	        " rejected, %" PRIu64 " oversize, %" PRIu64 " binary%s\n",
+	        session, ss.stored, s.gaps, s.rejects, s.oversize, s.binary, lost);
 out:
 	app_free(a);
 	if (store_close(st) < 0 && rc == 0) {
-		cli_error("cannot persist: %s", "final commit failed");
+		rec_store_failed(&r, "final commit failed");
 		rc = EXIT_FAIL;
 	}
 	model_free(m);

@@ -295,11 +295,14 @@ struct Store {
 	int64_t batch_born;       /* async: monotonic time the batch's first chunk was born */
 	SessionAcc acc;
 	uint64_t applied;         /* event ops applied to the database */
+	uint64_t batch_new;       /* new event rows in the open batch (counted as stored at commit) */
 	StreamSlot streams[STREAM_CACHE];
 
 	atomic_uint_fast64_t appended;
 	atomic_uint_fast64_t committed;
 	atomic_uint_fast64_t inserted;
+	atomic_uint_fast64_t stored;
+	atomic_uint_fast64_t failed;
 	atomic_uint_fast64_t duplicates;
 	atomic_uint_fast64_t commits;
 
@@ -554,6 +557,7 @@ static void batch_abort(Store *s)
 		run_stmt(s, ST_ROLLBACK);
 	s->in_txn = false;
 	s->batch_rows = 0;
+	s->batch_new = 0;
 	stream_forget(s);
 	s->acc.count = 0;
 	s->acc.first_ts = s->acc.last_ts = STORE_NONE;
@@ -575,6 +579,8 @@ static int batch_commit(Store *s)
 	s->in_txn = false;
 	s->batch_rows = 0;
 	atomic_store(&s->committed, s->applied);
+	atomic_fetch_add_explicit(&s->stored, s->batch_new, memory_order_relaxed);
+	s->batch_new = 0;
 	atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
 	return 0;
 }
@@ -680,6 +686,7 @@ static int apply_op(Store *s, const Op *op)
 		s->applied++;
 		if (fresh) {
 			atomic_fetch_add_explicit(&s->inserted, 1, memory_order_relaxed);
+			s->batch_new++;
 			if (acc_add(s, op->i[0], op->i[2], sqlite3_last_insert_rowid(s->db)) != SQLITE_OK) {
 				fail_write(s, SQLITE_ERROR, sqlite3_errmsg(s->db));
 				batch_abort(s);
@@ -942,6 +949,8 @@ int store_append(Store *s, const StoreEventRow *row)
 	int r = submit(s, &op);
 	if (r >= 0)
 		atomic_fetch_add_explicit(&s->appended, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&s->failed, 1, memory_order_relaxed);
 	return r;
 }
 
@@ -1051,6 +1060,11 @@ void store_stats(const Store *s, StoreStats *out)
 	out->appended = atomic_load(&s->appended);
 	out->committed = atomic_load(&s->committed);
 	out->inserted = atomic_load(&s->inserted);
+	out->stored = atomic_load(&s->stored);
+	out->failed = atomic_load(&s->failed);
+	/* The writer may commit a ticket before the producer has counted it: never below 0. */
+	out->unpersisted = (out->appended > out->committed ? out->appended - out->committed : 0) +
+			   out->failed;
 	out->duplicates = atomic_load(&s->duplicates);
 	out->commits = atomic_load(&s->commits);
 	out->checkpoints = atomic_load(&s->checkpoints);

@@ -162,6 +162,10 @@ typedef struct StoreStats {
 	uint64_t appended;        /* store_append calls accepted (the append ticket) */
 	uint64_t committed;       /* appends whose rows are committed: tickets <= this are durable */
 	uint64_t inserted;        /* new rows inserted (committed or in the open batch) */
+	uint64_t stored;          /* new rows committed: what this store added to the events table */
+	uint64_t failed;          /* store_append calls that failed on a write error (no ticket) */
+	uint64_t unpersisted;     /* appends not committed: queued or rolled back, plus failed
+				   * (0 after a successful store_flush; final once writes failed) */
 	uint64_t duplicates;      /* appends ignored as already stored */
 	uint64_t commits;         /* transactions committed */
 	uint64_t checkpoints;     /* WAL checkpoints run by the checkpointer thread */

@@ -1,6 +1,7 @@
 # Storage faults: a full disk (2 MiB tmpfs), a read-only database (tmpfs remounted ro), a
 # database locked by another process (BEGIN EXCLUSIVE held), a corrupt file.
-# record: exits 1 with one clear line saying what failed; what was committed stays intact.
+# record: exits 1 with one clear line saying what failed (exactly one "cannot" line); what was
+# committed stays intact, and its summary counts as stored exactly the rows in the database.
 # dashboard (tmux): keeps running, shows a banner saying what is wrong, quits with the
 # terminal restored (stty: echo, icanon).
 # The tmpfs cases need root (mount); without it they are skipped, the others still run.
@@ -26,14 +27,15 @@ mount_small() {
 
 demo_start --rate 20000
 
-# rec_fail NAME DB PATTERN: record must exit 1 within 60 s; its last stderr line must match
-# PATTERN, name the problem in one printable line, and nothing may crash.
+# rec_fail NAME DB PATTERN: record must exit 1 within 60 s; its stderr must match PATTERN, name
+# the problem in exactly one printable "cannot" line, and nothing may crash.
 rec_fail() {
 	timeout -k 5 60 $SWARMTOP record --db "$2" "$URL" >"$T/$1.out" 2>"$T/$1.err"
 	rc=$?
 	[ $rc -eq 1 ] || die "$1: record exit $rc, want 1: $(tail -n 3 "$T/$1.err")"
 	grep -Eq "$3" "$T/$1.err" || die "$1: no /$3/ in: $(cat "$T/$1.err")"
 	grep -q 'AddressSanitizer\|runtime error' "$T/$1.err" && die "$1: sanitizer report"
+	check "$(grep -c 'cannot' "$T/$1.err")" -eq 1 "$1: 'cannot' lines in: $(cat "$T/$1.err")"
 	# Every line printable (the status lines are \n-separated when stderr is not a tty).
 	[ "$(LC_ALL=C tr -d '\n -~' <"$T/$1.err" | wc -c)" -eq 0 ] || die "$1: control bytes"
 	echo "$1: $(grep -E "$3" "$T/$1.err" | head -n 1)"
@@ -90,7 +92,14 @@ if mount_small "$T/full" 2m; then
 	# 3. Disk full while ingesting: record stops with exit 1; committed rows stay.
 	rec_fail full "$T/full/r.db" 'cannot persist.*(full|disk)'
 	check "$(sqlite3 "$T/full/r.db" 'pragma integrity_check')" = ok "full: integrity"
-	check "$(sqlite3 "$T/full/r.db" 'select count(*) from events')" -gt 0 "full: committed rows"
+	rows=$(sqlite3 "$T/full/r.db" 'select count(*) from events')
+	check "$rows" -gt 0 "full: committed rows"
+	# The summary counts only committed rows as stored, and says how many were not persisted.
+	sum=$(grep '^record: session' "$T/full.err")
+	stored=$(echo "$sum" | sed -n 's/^record: session [0-9]*: \([0-9]*\) events stored.*/\1/p')
+	check "${stored:-none}" = "$rows" "full: summary's stored vs rows in the database ($sum)"
+	echo "$sum" | grep -Eq ', [1-9][0-9]* not persisted$' || die "full: no 'not persisted': $sum"
+	echo "full: $sum"
 	# The dashboard on the same full disk.
 	ui_banner full "$T/full/r.db" 'not recording|full|disk'
 	# 4. Read-only: the filesystem under an existing database becomes read-only.

@@ -537,6 +537,9 @@ static void test_async(void **state)
 	assert_int_equal(st.appended, N + 100);
 	assert_int_equal(st.committed, N + 100);
 	assert_int_equal(st.inserted, N);
+	assert_int_equal(st.stored, N);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(st.unpersisted, 0);
 	assert_int_equal(st.duplicates, 100);
 	int64_t seq;
 	assert_int_equal(store_last_seq(s, "rt", "i1", &seq), 0);
@@ -701,7 +704,8 @@ static void test_bad_files(void **state)
 	assert_non_null(strstr(err, "cannot create directory"));
 }
 
-/* A full disk (a size cap) fails the batch with a sticky, clear error; committed rows stay. */
+/* A full disk (a size cap) fails the batch with a sticky, clear error; committed rows stay,
+ * and the counters tell exactly what was committed and what was not (sync and async). */
 static void test_disk_full(void **state)
 {
 	Fx *fx = *state;
@@ -715,7 +719,8 @@ static void test_disk_full(void **state)
 		assert_int_equal(store_committed_count(s), 100);
 		assert_int_equal(store_limit_size(s, 256 * 1024), 0);
 		int r = 0;
-		for (int i = 101; i <= 20000 && r >= 0; i++)
+		uint64_t attempts = 100;
+		for (int i = 101; i <= 20000 && r >= 0; i++, attempts++)
 			r = put(s, sid, "rt", "i1", i, i);
 		if (r >= 0)
 			r = store_flush(s);
@@ -723,15 +728,23 @@ static void test_disk_full(void **state)
 		assert_non_null(strstr(store_error(s), "database or disk is full"));
 		assert_non_null(strstr(store_error(s), fx->path));
 		assert_int_equal(put(s, sid, "rt", "i1", 30000, 1), -1);
+		attempts++;
 		assert_int_equal(store_flush(s), -1);
 		uint64_t committed = store_committed_count(s);
 		assert_true(committed >= 100);
+		StoreStats st;
+		store_stats(s, &st);
+		assert_int_equal(st.stored, committed); /* no duplicates: one new row per ticket */
+		assert_true(st.inserted >= st.stored);  /* a rolled-back batch was inserted, not kept */
+		assert_true(st.failed >= 2);            /* the last put, and the one that failed */
+		assert_int_equal(st.committed + st.unpersisted, attempts);
 		store_close(s);
 		char err[256];
 		s = store_open(fx->path, STORE_READONLY, err, sizeof err);
 		assert_non_null(s);
 		assert_int_equal(store_count_events(s, sid, 0), (int64_t)committed);
 		store_close(s);
+		assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM events"), (int64_t)st.stored);
 	}
 }
 
