@@ -2,8 +2,8 @@
  * conn.c: one WebSocket client connection per runtime URL (see conn.h).
  *
  * Owns: URL parsing, connecting (TLS verification on unless --insecure), the
- * Authorization header, reassembly under a hard cap (1009 when over), binary
- * -> 1003, the hello -> subscribe(since) handshake, per-instance seq tracking
+ * Authorization header, feeding received fragments to the reassembler (wsmsg.c:
+ * 1009 when over the cap, binary -> 1003), the hello -> subscribe(since) handshake, per-instance seq tracking
  * (duplicates dropped, gaps reported), the command queue, reconnect with
  * exponential backoff + jitter, and the connection state in the model.
  * Must not: log, store or show the token; touch SQLite (app.c does); block.
@@ -24,6 +24,7 @@
 #include "swarmtop/arena.h"
 #include "swarmtop/interop.h"
 #include "swarmtop/proto.h"
+#include "swarmtop/wsmsg.h"
 
 #define CONN_REASON_MAX   256
 #define CONN_CMD_JSON_MAX (EVENT_TEXT_MAX * 2 + 1024)
@@ -55,9 +56,7 @@ struct Conn {
 	bool agui;
 	bool subscribe_pending;
 	unsigned attempt;
-	/* reassembly */
-	char *buf;
-	size_t len, cap;
+	Wsmsg rx; /* reassembly of received fragments under --max-message */
 	Arena arena;
 	/* resume */
 	bool have_instance;
@@ -268,7 +267,7 @@ static void conn_connect(Conn *c)
 	c->close_code = 0;
 	c->fail[0] = '\0';
 	c->fail_state = CONN_RECONNECTING;
-	c->len = 0;
+	wsmsg_reset(&c->rx);
 	c->attempt_live = true;
 	conn_set_state(c, CONN_CONNECTING, NULL, 0);
 	if (!lws_client_connect_via_info(&i) && c->attempt_live) {
@@ -302,6 +301,7 @@ Conn *conn_new(App *app, const char *url, int rt, char *err, size_t cap)
 		snprintf(c->host_hdr, sizeof(c->host_hdr), "%s:%d", c->u.host, c->u.port);
 	c->app = app;
 	c->rt = rt;
+	wsmsg_init(&c->rx, app_options(app)->max_message);
 	arena_init(&c->arena, 64 * 1024);
 	c->state = CONN_CONNECTING;
 	return c;
@@ -328,7 +328,7 @@ void conn_free(Conn *c)
 	if (c->wsi)
 		lws_set_opaque_user_data(c->wsi, NULL);
 	conn_queue_clear(c);
-	free(c->buf);
+	wsmsg_free(&c->rx);
 	arena_free(&c->arena);
 	agui_free(c->agui_state);
 	free(c->url);
@@ -503,9 +503,7 @@ static int conn_close_with(Conn *c, struct lws *wsi, enum lws_close_status code)
  * middle of a long frame is not safe in lws 4.1). Frees the reassembly buffer. */
 static int conn_abort(Conn *c, struct lws *wsi, int code)
 {
-	free(c->buf);
-	c->buf = NULL;
-	c->len = c->cap = 0;
+	wsmsg_free(&c->rx);
 	c->close_code = code;
 	c->close_now = true;
 	lws_callback_on_writable(wsi);
@@ -671,21 +669,30 @@ static void conn_message(Conn *c, char *buf, size_t len)
 	app_on_event(a, c, &ev, buf, len, dup, dirty, now);
 }
 
-/* Append a received fragment; deliver the message when complete. -1: close the link. */
+/* Feed a received fragment to the reassembler (wsmsg.c); handle the message when it is
+ * complete. Binary closes with 1003, over --max-message (or out of memory) with 1009. */
 static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 {
-	size_t maxm = app_options(c->app)->max_message;
 	if (c->close_code)
 		return 0; /* closing: the rest of the offending message is dropped unread */
-	if (lws_frame_is_binary(wsi)) {
+	unsigned fl = 0;
+	if (lws_is_first_fragment(wsi))
+		fl |= WSMSG_F_FIRST;
+	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi))
+		fl |= WSMSG_F_FINAL;
+	if (lws_frame_is_binary(wsi))
+		fl |= WSMSG_F_BINARY;
+	size_t maxm = c->rx.max;
+	switch (wsmsg_feed(&c->rx, in, len, fl)) {
+	case WSMSG_MORE:
+		return 0;
+	case WSMSG_BINARY:
 		c->st.binary++;
 		model_reject(app_model(c->app), c->rt,
 		             "binary message (text JSON only): closed 1003", app_now_ms());
 		conn_fail(c, CONN_PROTOCOL_ERROR, "binary message");
 		return conn_abort(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
-	}
-	bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
-	if (c->len + len > maxm) {
+	case WSMSG_TOO_BIG: {
 		c->st.oversize++;
 		char why[128];
 		snprintf(why, sizeof(why), "message larger than %zu bytes: closed 1009", maxm);
@@ -693,34 +700,17 @@ static int conn_receive(Conn *c, struct lws *wsi, const char *in, size_t len)
 		conn_fail(c, CONN_PROTOCOL_ERROR, "message larger than %zu bytes", maxm);
 		return conn_abort(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 	}
-	if (c->len + len + 1 > c->cap) {
-		size_t nc = c->cap ? c->cap : 4096;
-		while (nc < c->len + len + 1)
-			nc *= 2;
-		if (nc > maxm + 1)
-			nc = maxm + 1;
-		char *nb = realloc(c->buf, nc);
-		if (!nb) {
-			conn_fail(c, CONN_PROTOCOL_ERROR, "out of memory");
-			return conn_abort(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
-		}
-		c->buf = nb;
-		c->cap = nc;
+	case WSMSG_NOMEM:
+		conn_fail(c, CONN_PROTOCOL_ERROR, "out of memory");
+		return conn_abort(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+	case WSMSG_TEXT:
+		break;
 	}
-	memcpy(c->buf + c->len, in, len);
-	c->len += len;
-	if (!final)
-		return 0;
-	c->buf[c->len] = '\0';
-	size_t n = c->len;
-	c->len = 0;
-	conn_message(c, c->buf, n);
-	/* Keep memory flat: a big message's buffer is not kept around. */
-	if (c->cap > 256 * 1024) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
+	size_t n = 0;
+	char *msg = wsmsg_text(&c->rx, &n);
+	if (msg)
+		conn_message(c, msg, n);
+	wsmsg_reset(&c->rx); /* keep memory flat: a big message's buffer is not kept */
 	if (c->close_now && !c->close_code) {
 		c->close_code = 4000;
 		lws_callback_on_writable(wsi);
@@ -790,7 +780,7 @@ static void conn_gone(Conn *c, const char *why)
 	c->wsi = NULL;
 	c->attempt_live = false;
 	c->hello_seen = false;
-	c->len = 0;
+	wsmsg_reset(&c->rx);
 	if (c->auth_failed) {
 		conn_set_state(c, CONN_AUTH_FAILED, c->fail[0] ? c->fail : "unauthorized", 0);
 		return;
@@ -865,7 +855,7 @@ int conn_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->wsi = wsi;
-		c->len = 0;
+		wsmsg_reset(&c->rx);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return conn_receive(c, wsi, in, len);

@@ -1,18 +1,15 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS
-# (default 60), seeded from tests/fixtures and tests/fuzz/seeds_decode (JSON
-# edge cases). Corpora and crash files live in build/fuzz/; a crash makes this
-# script exit non-zero and prints the file.
+# (default 60), seeded from tests/fixtures and tests/fuzz/seeds_* (JSON edge
+# cases, fragment sequences, kept reproducers). Corpora and crash files live in
+# build/fuzz/; a crash makes this script exit non-zero and prints the file.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [target...]
-#   (targets: decode json_diff sanitize config theme)
-# The fragment reassembler is not fuzzed on its own: it lives inside conn.c's
-# libwebsockets callback (conn_receive takes a struct lws *), not as a pure function;
-# the decoder it feeds is fuzzed here and the 1009 cap by tests/integration.
+#   (targets: decode json_diff sanitize config theme wsmsg)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-decode json_diff sanitize config theme}
+TARGETS=${*:-decode json_diff sanitize config theme wsmsg}
 OUT=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
@@ -35,6 +32,7 @@ $ROOT/src/event.c" ;;
 	sanitize) echo "$ROOT/src/sanitize.c" ;;
 	config) echo "$ROOT/src/config.c $ROOT/src/keymap.c $ROOT/src/usage.c $ROOT/src/strmap.c" ;;
 	theme) echo "$ROOT/src/theme.c" ;;
+	wsmsg) echo "$ROOT/src/wsmsg.c" ;;
 	esac
 }
 
@@ -52,6 +50,7 @@ seeds() {
 		done ;;
 	config) cp "$ROOT"/tests/fuzz/seeds_config/* "$dir"/ 2>/dev/null ;;
 	theme) cp "$ROOT"/themes/*.theme "$ROOT"/tests/fuzz/seeds_theme/* "$dir"/ 2>/dev/null ;;
+	wsmsg) cp "$ROOT"/tests/fuzz/seeds_wsmsg/* "$dir"/ 2>/dev/null ;;
 	esac
 	echo "$dir"
 }
