@@ -387,12 +387,10 @@ static void msg_flush(Ctx *c, int i)
 			m->id = interop_str(c->a, it->id, EVENT_ID_MAX);
 			m->role = (MessageRole)it->role;
 			if (it->reasoning) {
-				size_t pl = strlen(AGUI_REASONING_PREFIX);
-				char *t = arena_alloc(c->a, pl + it->len + 1);
-				if (t) {
-					memcpy(t, AGUI_REASONING_PREFIX, pl);
-					memcpy(t + pl, it->buf ? it->buf : "", it->len + 1);
-				}
+				size_t n = strlen(AGUI_REASONING_PREFIX) + it->len + 1;
+				char *t = arena_alloc(c->a, n);
+				if (t)
+					snprintf(t, n, "%s%s", AGUI_REASONING_PREFIX, it->buf ? it->buf : "");
 				m->text = t ? interop_str(c->a, t, EVENT_TEXT_MAX) : "";
 			} else {
 				m->text = interop_dup(c->a, it->buf ? it->buf : "", it->len,
@@ -448,7 +446,10 @@ static int scope_find(const AguiState *s, const char *scope_task)
 }
 
 /* Close everything opened inside scope task (a run, sub-agent or step that ended) with st;
- * nested scopes first. Each round forgets one item, so this ends. */
+ * nested scopes first. scope_task must not be an item's own string (items are freed here).
+ * Each item found is forgotten before its own scope is closed, so this ends even when an
+ * item's task is its own scope (a sub-agent id equal to its run's), and the item forgotten
+ * is the one found, not another of the same kind and id (steps are named, not unique). */
 static void close_scope(Ctx *c, const char *scope_task, TaskStatus st, const char *why)
 {
 	int i;
@@ -459,29 +460,25 @@ static void close_scope(Ctx *c, const char *scope_task, TaskStatus st, const cha
 			continue;
 		}
 		AguiKind kind = it->kind;
-		char *id = xdup(it->id), *task = xdup(it->task), *agent = xdup(it->agent);
-		if (!id || !task || !agent) {
-			free(id), free(task), free(agent);
-			item_drop(c->s, i);
-			continue;
-		}
-		if (kind == AK_TOOL && it->chunk)
+		char *task = xdup(it->task), *agent = xdup(it->agent);
+		if (task && agent && kind == AK_TOOL && it->chunk)
 			tool_args(c, it);
-		if (kind == AK_SUB || kind == AK_STEP)
-			close_scope(c, task, st, why);
-		if (kind == AK_SUB) {
-			AgentStatus as = st == TASK_FAILED ? AGENT_FAILED :
-			                 st == TASK_CANCELED ? AGENT_CANCELED :
-			                 st == TASK_INPUT_REQUIRED ? AGENT_INPUT_REQUIRED : AGENT_COMPLETED;
-			emit_agent(c, agent, NULL, NULL, NULL, (int)as);
+		item_drop(c->s, i);
+		if (task && agent) {
+			if (kind == AK_SUB || kind == AK_STEP)
+				close_scope(c, task, st, why);
+			if (kind == AK_SUB) {
+				AgentStatus as = st == TASK_FAILED ? AGENT_FAILED :
+				                 st == TASK_CANCELED ? AGENT_CANCELED :
+				                 st == TASK_INPUT_REQUIRED ? AGENT_INPUT_REQUIRED :
+				                 AGENT_COMPLETED;
+				emit_agent(c, agent, NULL, NULL, NULL, (int)as);
+			}
+			EvTask *t = emit_task(c, task, agent, (int)st);
+			if (st == TASK_FAILED)
+				task_error(c, t, why);
 		}
-		EvTask *t = emit_task(c, task, agent, (int)st);
-		if (st == TASK_FAILED)
-			task_error(c, t, why);
-		i = item_find(c->s, kind, id);
-		if (i >= 0)
-			item_drop(c->s, i);
-		free(id), free(task), free(agent);
+		free(task), free(agent);
 	}
 }
 
@@ -756,11 +753,14 @@ static int on_step_finished(Ctx *c)
 			continue;
 		if (sc.task && it->scope && strcmp(sc.task, it->scope) != 0)
 			continue;
-		close_scope(c, it->task, TASK_COMPLETED, NULL);
-		i = (size_t)item_find(c->s, AK_STEP, name);
-		it = &c->s->items[i];
-		emit_task(c, it->task, it->agent, TASK_COMPLETED);
+		/* this step (not the newest of its name) is forgotten, then what it opened */
+		char *task = xdup(it->task), *agent = xdup(it->agent);
 		item_drop(c->s, (int)i);
+		if (task && agent) {
+			close_scope(c, task, TASK_COMPLETED, NULL);
+			emit_task(c, task, agent, TASK_COMPLETED);
+		}
+		free(task), free(agent);
 		return 0;
 	}
 	emit_log(c, LOG_WARN, sc.agent, sc.task, "STEP_FINISHED without STEP_STARTED");
@@ -1233,18 +1233,22 @@ void agui_free(AguiState *s)
 /* A deep copy. */
 AguiState *agui_clone(const AguiState *s)
 {
-	AguiState *c = agui_new(s->runtime_id, s->instance);
-	if (c == NULL)
+	/* the array before the state: a failure past agui_new frees a state with its array */
+	AguiItem *items = calloc(s->cap ? s->cap : 1, sizeof(AguiItem));
+	if (items == NULL)
 		return NULL;
+	AguiState *c = agui_new(s->runtime_id, s->instance);
+	if (c == NULL) {
+		free(items);
+		return NULL;
+	}
 	c->hello_done = s->hello_done;
 	c->now_ms = s->now_ms;
 	c->out.seq = s->out.seq;
 	c->out.ts = s->out.ts;
 	c->unknown = s->unknown;
 	c->nsteps = s->nsteps;
-	c->items = calloc(s->cap ? s->cap : 1, sizeof(AguiItem));
-	if (c->items == NULL)
-		goto fail;
+	c->items = items;
 	c->cap = s->cap;
 	for (size_t i = 0; i < s->nitems; i++) {
 		const AguiItem *f = &s->items[i];

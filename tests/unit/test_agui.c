@@ -561,6 +561,49 @@ static void test_truncations(void **state)
 	agui_free(s);
 }
 
+
+/* Scopes from hostile or repeated ids: a sub-agent whose id is its run's ends (it used to
+ * recurse forever), and same-named steps in different scopes are closed one by one. */
+static void test_scope_ids(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "x", 0);
+	AguiState *s = agui_new("rt", "i");
+	feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"X\"}");
+	feed(s, m, "{\"type\":\"SUBAGENT_STARTED\",\"subagentRunId\":\"X\",\"name\":\"n\"}");
+	feed(s, m, "{\"type\":\"RUN_FINISHED\",\"threadId\":\"t\",\"runId\":\"X\"}");
+	assert_int_equal(task(m, "X")->status, TASK_COMPLETED);
+	assert_int_equal(agent(m, "X")->status, AGENT_COMPLETED);
+	feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"Y\"}");
+	feed(s, m, "{\"type\":\"SUBAGENT_STARTED\",\"subagentRunId\":\"Y\",\"name\":\"n\"}");
+	feed(s, m, "{\"type\":\"SUBAGENT_FINISHED\",\"subagentRunId\":\"Y\"}");
+	feed(s, m, "{\"type\":\"RUN_FINISHED\",\"threadId\":\"t\",\"runId\":\"Y\"}");
+	assert_int_equal(task(m, "Y")->status, TASK_COMPLETED);
+	/* step "s" in runs A and B; A ends: B's step stays open and later completes */
+	feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"A\"}");
+	feed(s, m, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}");
+	feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"u\",\"runId\":\"B\"}");
+	feed(s, m, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}");
+	feed(s, m, "{\"type\":\"RUN_FINISHED\",\"threadId\":\"t\",\"runId\":\"A\"}");
+	assert_int_equal(task(m, "A/step:s#1")->status, TASK_COMPLETED);
+	assert_int_equal(task(m, "B/step:s#2")->status, TASK_WORKING);
+	assert_int_equal(feed(s, m, "{\"type\":\"STEP_FINISHED\",\"stepName\":\"s\"}"), 1);
+	assert_int_equal(task(m, "B/step:s#2")->status, TASK_COMPLETED);
+	/* step "s" in a sub-agent and in its run: finishing the sub-agent's leaves the run's */
+	feed(s, m, "{\"type\":\"SUBAGENT_STARTED\",\"subagentRunId\":\"S\",\"name\":\"n\"}");
+	feed(s, m, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\",\"subagentRunId\":\"S\"}");
+	feed(s, m, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}");
+	feed(s, m, "{\"type\":\"STEP_FINISHED\",\"stepName\":\"s\",\"subagentRunId\":\"S\"}");
+	assert_int_equal(task(m, "S/step:s#3")->status, TASK_COMPLETED);
+	assert_int_equal(task(m, "B/step:s#4")->status, TASK_WORKING);
+	feed(s, m, "{\"type\":\"RUN_FINISHED\",\"threadId\":\"u\",\"runId\":\"B\"}");
+	assert_int_equal(task(m, "B/step:s#4")->status, TASK_COMPLETED);
+	assert_int_equal(task(m, "S")->status, TASK_COMPLETED);
+	agui_free(s);
+	model_free(m);
+}
+
 /* Arena set-up shared by the tests. */
 static int setup(void **state)
 {
@@ -591,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_clone_and_decode),
 		cmocka_unit_test(test_interop_set),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_scope_ids),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
