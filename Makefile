@@ -20,12 +20,12 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages make deps installs when missing (tests and tools included).
 DEB_PKGS := gcc make pkg-config libncurses-dev libwebsockets-dev libcjson-dev \
             libsqlite3-dev libcmocka-dev sqlite3 tmux python3 python3-websockets \
-            openssl procps clang cppcheck clang-tidy valgrind
+            openssl libssl-dev procps clang cppcheck clang-tidy valgrind
 
 # Modules that do I/O (terminal, network, files, clock, threads). The rest are pure.
 IO_MODULES := main app conn crt store demo demo_sim cli headless replay procstat sigsafe otlp ui
 
-PKGS      := ncursesw libwebsockets libcjson sqlite3
+PKGS      := ncursesw libwebsockets libcjson sqlite3 openssl
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 PURE_LIBS  = $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null) -lm

@@ -1,11 +1,12 @@
 /*
  * conn.c: one WebSocket client connection per runtime URL (see conn.h).
  *
- * Owns: URL parsing, connecting (TLS verification on unless --insecure), the
- * Authorization header, feeding received fragments to the reassembler (wsmsg.c:
- * 1009 when over the cap, binary -> 1003), the hello -> subscribe(since) handshake, per-instance seq tracking
- * (duplicates dropped, gaps reported), the command queue, reconnect with
- * exponential backoff + jitter, and the connection state in the model.
+ * Owns: URL parsing, connecting (TLS verification on unless --insecure; a refused
+ * certificate's reason in words, from OpenSSL's verify error), the Authorization
+ * header, feeding received fragments to the reassembler (wsmsg.c: 1009 when over
+ * the cap, binary -> 1003), the hello -> subscribe(since) handshake, per-instance
+ * seq tracking (duplicates dropped, gaps reported), the command queue, reconnect
+ * with exponential backoff + jitter, and the connection state in the model.
  * Must not: log, store or show the token; touch SQLite (app.c does); block.
  */
 #include "swarmtop/conn.h"
@@ -18,6 +19,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "swarmtop/agui.h"
 #include "swarmtop/app.h"
@@ -56,6 +63,10 @@ struct Conn {
 	bool agui;
 	bool subscribe_pending;
 	unsigned attempt;
+	/* why the server's certificate was refused in this attempt (OpenSSL's verify error) */
+	int tls_err;          /* X509_V_ERR_*, 0: none */
+	int tls_depth;        /* 0: the server's own certificate, 1+: a CA above it */
+	char tls_detail[160]; /* the date it expired, or the names it is for */
 	Wsmsg rx; /* reassembly of received fragments under --max-message */
 	Arena arena;
 	/* resume */
@@ -267,6 +278,8 @@ static void conn_connect(Conn *c)
 	c->close_code = 0;
 	c->fail[0] = '\0';
 	c->fail_state = CONN_RECONNECTING;
+	c->tls_err = 0;
+	c->tls_detail[0] = '\0';
 	wsmsg_reset(&c->rx);
 	c->attempt_live = true;
 	conn_set_state(c, CONN_CONNECTING, NULL, 0);
@@ -799,6 +812,150 @@ static void conn_gone(Conn *c, const char *why)
 		conn_schedule_retry(c, CONN_RECONNECTING, why);
 }
 
+/* Certificate refusals in plain words, by OpenSSL verify error. trust: the issuer is not
+ * trusted (--ca is the remedy); when: detail is the certificate's end (1) or start (2) date;
+ * names: detail is the names the certificate is for. Others: OpenSSL's own words. */
+static const struct {
+	int err;
+	const char *words;
+	bool trust;
+	int when;
+	bool names;
+} conn_tls_reasons[] = {
+        {X509_V_ERR_CERT_HAS_EXPIRED, "certificate expired", false, 1, false},
+        {X509_V_ERR_CERT_NOT_YET_VALID, "certificate not yet valid", false, 2, false},
+        {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "self-signed certificate", true, 0, false},
+        {X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "untrusted CA (self-signed root in the chain)", true,
+         0, false},
+        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unknown issuer (untrusted CA)", true, 0,
+         false},
+        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, "unknown issuer (untrusted CA)", true, 0, false},
+        {X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, "unknown issuer (untrusted CA)", true, 0,
+         false},
+        {X509_V_ERR_HOSTNAME_MISMATCH, "host name mismatch", false, 0, true},
+        {X509_V_ERR_IP_ADDRESS_MISMATCH, "IP address mismatch", false, 0, true},
+        {X509_V_ERR_CERT_REVOKED, "certificate revoked", false, 0, false},
+        {X509_V_ERR_INVALID_CA, "issuer is not a CA certificate", false, 0, false},
+        {X509_V_ERR_INVALID_PURPOSE, "certificate not valid for a TLS server", false, 0, false},
+        {X509_V_ERR_CERT_SIGNATURE_FAILURE, "bad certificate signature", false, 0, false},
+        {X509_V_ERR_CERT_CHAIN_TOO_LONG, "certificate chain too long", false, 0, false},
+        {X509_V_ERR_EE_KEY_TOO_SMALL, "certificate key too small", false, 0, false},
+        {X509_V_ERR_CA_KEY_TOO_SMALL, "CA key too small", false, 0, false},
+        {X509_V_ERR_CA_MD_TOO_WEAK, "certificate signed with a weak digest", false, 0, false},
+        {X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, "certificate start date unreadable", false, 0,
+         false},
+        {X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, "certificate end date unreadable", false, 0,
+         false},
+};
+
+/* The row of conn_tls_reasons for err, or -1. */
+static int conn_tls_row(int err)
+{
+	for (size_t i = 0; i < sizeof(conn_tls_reasons) / sizeof(conn_tls_reasons[0]); i++)
+		if (conn_tls_reasons[i].err == err)
+			return (int)i;
+	return -1;
+}
+
+/* Append ", s" (or s when out is empty) to out, within cap. */
+static void conn_tls_add(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t l = strlen(out);
+	if (l && l + 2 < cap) {
+		memcpy(out + l, ", ", 3);
+		l += 2;
+	}
+	if (l + 1 < cap)
+		conn_clean(out + l, cap - l, s, n);
+}
+
+/* The DNS names and IP addresses a certificate is for (its common name when it has none). */
+static void conn_tls_names(X509 *cert, char *out, size_t cap)
+{
+	out[0] = '\0';
+	GENERAL_NAMES *gn = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; gn && i < sk_GENERAL_NAME_num(gn); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gn, i);
+		char ip[INET6_ADDRSTRLEN];
+		if (g->type == GEN_DNS) {
+			conn_tls_add(out, cap, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
+			             (size_t)ASN1_STRING_length(g->d.dNSName));
+		} else if (g->type == GEN_IPADD) {
+			int l = ASN1_STRING_length(g->d.iPAddress);
+			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+			if ((l == 4 || l == 16) && inet_ntop(l == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip)))
+				conn_tls_add(out, cap, ip, strlen(ip));
+		}
+	}
+	GENERAL_NAMES_free(gn);
+	char cn[128];
+	if (!out[0] &&
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)) > 0)
+		conn_tls_add(out, cap, cn, strlen(cn));
+}
+
+/* A certificate date as "YYYY-MM-DD HH:MM UTC" ("" when unreadable). */
+static void conn_tls_date(const ASN1_TIME *t, char *out, size_t cap)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	out[0] = '\0';
+	if (t && ASN1_TIME_to_tm(t, &tm) == 1)
+		strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* OpenSSL's verdict on one certificate of the server's chain (the lws
+ * PERFORM_SERVER_CERT_VERIFICATION callback): keep why it was refused. Never changes it. */
+static void conn_tls_verify(Conn *c, X509_STORE_CTX *ctx, int preverify_ok)
+{
+	if (preverify_ok || !ctx)
+		return;
+	int err = X509_STORE_CTX_get_error(ctx);
+	if (err == X509_V_OK)
+		return;
+	c->tls_err = err;
+	c->tls_depth = X509_STORE_CTX_get_error_depth(ctx);
+	c->tls_detail[0] = '\0';
+	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	int row = conn_tls_row(err);
+	if (!cert || row < 0)
+		return;
+	if (conn_tls_reasons[row].when)
+		conn_tls_date(conn_tls_reasons[row].when == 1 ? X509_get0_notAfter(cert)
+		                                              : X509_get0_notBefore(cert),
+		              c->tls_detail, sizeof(c->tls_detail));
+	else if (conn_tls_reasons[row].names)
+		conn_tls_names(cert, c->tls_detail, sizeof(c->tls_detail));
+}
+
+/* The one-line refusal for the certificate error kept by conn_tls_verify: the reason in
+ * words, then what to do (--ca FILE only when none was given). */
+static void conn_tls_refusal(const Conn *c, char *out, size_t cap)
+{
+	const char *ca = app_options(c->app)->ca_file;
+	int row = conn_tls_row(c->tls_err);
+	const char *words = row >= 0 ? conn_tls_reasons[row].words
+	                             : X509_verify_cert_error_string(c->tls_err);
+	char what[200];
+	if (row >= 0 && conn_tls_reasons[row].names)
+		snprintf(what, sizeof(what), "%s: the certificate is for %.100s, not %.60s", words,
+		         c->tls_detail[0] ? c->tls_detail : "no name", c->u.host);
+	else if (row >= 0 && conn_tls_reasons[row].when && c->tls_detail[0])
+		snprintf(what, sizeof(what), "%s (%s %s)", words,
+		         conn_tls_reasons[row].when == 1 ? "not after" : "not before", c->tls_detail);
+	else
+		snprintf(what, sizeof(what), "%s", words);
+	const char *where = c->tls_depth > 0 ? " (a CA certificate in the chain)" : "";
+	if (row >= 0 && conn_tls_reasons[row].trust && ca)
+		snprintf(out, cap, "TLS handshake failed: %s%s; the certificate is not signed by the --ca "
+		         "CA (%.80s)", what, where, ca);
+	else if (row >= 0 && conn_tls_reasons[row].trust)
+		snprintf(out, cap, "TLS handshake failed: %s%s; if you trust it, pass --ca FILE", what,
+		         where);
+	else
+		snprintf(out, cap, "TLS handshake failed: %s%s", what, where);
+}
+
 /* Classify a failed opening handshake: 401/403 means auth failed (no retry). */
 static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t len)
 {
@@ -819,13 +976,20 @@ static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t 
 		snprintf(tmp, sizeof(tmp), "HTTP %d: %.200s", status, msg);
 		snprintf(msg, sizeof(msg), "%.240s", tmp);
 	}
-	if (c->u.tls && !c->auth_failed &&
-	    (strcasestr(msg, "ssl") || strcasestr(msg, "tls") || strcasestr(msg, "certificate"))) {
+	if (c->u.tls && !c->auth_failed && c->tls_err) {
+		conn_tls_refusal(c, msg, sizeof(msg));
+	} else if (c->u.tls && !c->auth_failed &&
+	           (strcasestr(msg, "ssl") || strcasestr(msg, "tls") || strcasestr(msg, "certificate"))) {
+		/* No certificate was refused: lws 4.1 then says only "connect SSL err 1:
+		 * error:00000001:lib(0)::reason(1)" (the SSL_ERROR_SSL number, not OpenSSL's
+		 * queued error, which is gone by now). */
 		char tmp[CONN_REASON_MAX];
-		snprintf(tmp, sizeof(tmp),
-		         "TLS handshake failed (%.120s); if the certificate is "
-		         "trusted, pass --ca FILE",
-		         msg);
+		if (strstr(msg, "SSL err"))
+			snprintf(tmp, sizeof(tmp),
+			         "TLS handshake failed (not a certificate problem: the server did not "
+			         "complete a TLS handshake; does it serve wss://?)");
+		else
+			snprintf(tmp, sizeof(tmp), "TLS handshake failed (%.200s)", msg);
 		snprintf(msg, sizeof(msg), "%s", tmp);
 	}
 	c->wsi = NULL;
@@ -836,7 +1000,6 @@ static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t 
 int conn_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len)
 {
-	(void)user;
 	Conn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
 	if (!c)
 		return 0;
@@ -848,6 +1011,10 @@ int conn_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		unsigned char **p = (unsigned char **)in;
 		return conn_auth_header(wsi, tok, p, *p + len);
 	}
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* user: the X509_STORE_CTX, len: OpenSSL's preverify_ok. 0 leaves the verdict. */
+		conn_tls_verify(c, user, (int)len);
+		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (c->wsi && c->wsi != wsi)
 			return 0;

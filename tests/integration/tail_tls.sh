@@ -13,11 +13,12 @@ track $!
 wait_port "$P" 20 || die "TLS server did not start"
 URL=wss://localhost:$P/swarmtop
 
-# Untrusted certificate: refused, exit 2, a message pointing at --ca.
+# Untrusted certificate: refused, exit 2, a message naming the reason and pointing at --ca.
 timeout 60 $SWARMTOP ctl "$URL" pause --agent evil >"$T/ctl.out" 2>"$T/ctl.err"
 check $? -eq 2 "ctl against an untrusted certificate"
 grep -q 'TLS' "$T/ctl.err" || die "no TLS explanation: $(cat "$T/ctl.err")"
 grep -q -- '--ca' "$T/ctl.err" || die "no --ca hint"
+grep -q 'self-signed certificate' "$T/ctl.err" || die "reason not named: $(cat "$T/ctl.err")"
 if grep -q 'WARNING' "$T/ctl.err"; then die "warning without --insecure"; fi
 
 # tail until the 40 events arrived, then SIGINT; $1.. are extra options.
