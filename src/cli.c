@@ -302,7 +302,7 @@ static long long cli_parse_size(const char *s)
 	if (*end == 'k' || *end == 'K')
 		mul = 1024, end++;
 	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024, end++;
+		mul = 1024LL * 1024, end++;
 	else if (*end == 'g' || *end == 'G')
 		mul = 1024LL * 1024 * 1024, end++;
 	if (*end || v > (long long)CLI_MAX_MESSAGE_LIMIT)
@@ -342,23 +342,26 @@ static int cli_apply(CliOptions *o, const CliOption *op, const char *val, bool *
 	case OPT_KIND_COUNT:
 		break;
 	}
+	/* The specials that take a value have an .arg, so val is set; were one declared without,
+	 * it would read as empty (and be refused) rather than as a null pointer. */
+	const char *v = val ? val : "";
 	switch (op->special) {
 	case SPECIAL_DB:
-		if (!*val || strlen(val) >= sizeof(o->db)) {
+		if (!*v || strlen(v) >= sizeof(o->db)) {
 			cli_error("--db: the path is empty or too long");
 			return -1;
 		}
-		snprintf(o->db, sizeof(o->db), "%s", val);
+		snprintf(o->db, sizeof(o->db), "%s", v);
 		o->db_given = true;
 		return 0;
 	case SPECIAL_MAX_MESSAGE: {
-		long long v = cli_parse_size(val);
-		if (v < (long long)CLI_MAX_MESSAGE_DEFAULT ||
-		    v > (long long)CLI_MAX_MESSAGE_LIMIT) {
-			cli_error("--max-message '%s': want a size between 1M and 1G", val);
+		long long n = cli_parse_size(v);
+		if (n < (long long)CLI_MAX_MESSAGE_DEFAULT ||
+		    n > (long long)CLI_MAX_MESSAGE_LIMIT) {
+			cli_error("--max-message '%s': want a size between 1M and 1G", v);
 			return -1;
 		}
-		o->max_message = (size_t)v;
+		o->max_message = (size_t)n;
 		return 0;
 	}
 	case SPECIAL_HELP:
@@ -483,7 +486,7 @@ int cli_parse(int argc, char **argv, CliOptions *o, int *exit_code)
 		cli_error("ctl: give --agent or --task, not both");
 		return -1;
 	}
-	if (o->format && strcmp(o->format, "jsonl")) {
+	if (o->format && strcmp(o->format, "jsonl") != 0) {
 		cli_error("export: unknown format '%.32s' (only jsonl)", o->format);
 		return -1;
 	}

@@ -669,7 +669,7 @@ static void ctl_on_event(void *ud, int rt, const Event *ev, const char *raw, siz
 	if (dup || ev->type != EV_ACK || c->ci < 0 || !ev->u.ack.command)
 		return;
 	const Model *m = app_model(c->app);
-	if ((size_t)c->ci >= m->ncommands || strcmp(ev->u.ack.command, m->commands[c->ci].id))
+	if ((size_t)c->ci >= m->ncommands || strcmp(ev->u.ack.command, m->commands[c->ci].id) != 0)
 		return;
 	const EvAck *k = &ev->u.ack;
 	char why[600];

@@ -46,6 +46,7 @@ const char *const replay_mark_names[MARK_KIND_COUNT] = {
 #define CHUNK_LEN    ((size_t)1 << CHUNK_BITS)
 #define CHUNKS_MAX   ((size_t)1 << 15)       /* 2^31 items at most */
 #define MAX_BUDGET_MS 25                     /* work per replay_advance at "max" speed */
+#define CATCHUP_BUDGET_MS ((int64_t)MAX_BUDGET_MS * 4) /* work per timed step or catch-up */
 #define ERR_MAX      256
 #define ARENA_BLOCK  65536
 
@@ -1107,7 +1108,7 @@ static unsigned advance_timed(Replay *r, int64_t wall_ms)
 	double due = (double)wall_ms * speed_table[r->speed] + r->frac_acc;
 	int64_t left = (int64_t)floor(due);
 	r->frac_acc = due - (double)left;
-	int64_t deadline = mono_ms() + MAX_BUDGET_MS * 4;
+	int64_t deadline = mono_ms() + CATCHUP_BUDGET_MS;
 	unsigned dirty = DIRTY_HEADER;
 	bool done = index_done(r);
 	size_t n = vec_len(&r->items);
@@ -1152,7 +1153,7 @@ unsigned replay_advance(Replay *r, int64_t wall_elapsed_ms)
 		/* Catch up with what the indexer found at the position. */
 		size_t q = items_upto(r, vec_len(&r->items), r->pos_ms);
 		if (q > r->pos_item)
-			dirty |= ui_fold(r, q, mono_ms() + MAX_BUDGET_MS * 4);
+			dirty |= ui_fold(r, q, mono_ms() + CATCHUP_BUDGET_MS);
 		if (!index_done(r))
 			dirty |= DIRTY_HEADER;
 	}
@@ -1295,6 +1296,30 @@ static int64_t parse_duration(const char *s)
 	return total;
 }
 
+/* Parse "HH:MM" or "HH:MM:SS" (each field 1 or 2 digits, nothing else) into *h, *m, *s
+ * (0 when absent). 0, or -1 when text is not such a time of day. */
+static int parse_clock(const char *text, int *h, int *m, int *s)
+{
+	int v[3] = {0, 0, 0}, n = 0;
+	const char *p = text;
+	for (;;) {
+		int digits = 0;
+		for (; digits < 2 && *p >= '0' && *p <= '9'; digits++, p++)
+			v[n] = v[n] * 10 + (*p - '0');
+		if (digits == 0)
+			return -1;
+		if (++n == 3 || *p != ':')
+			break;
+		p++;
+	}
+	if (*p != '\0' || n < 2)
+		return -1;
+	*h = v[0];
+	*m = v[1];
+	*s = v[2];
+	return 0;
+}
+
 /* Parse a start position for --at; the position or -1. */
 int64_t replay_parse_at(const Replay *r, const char *text)
 {
@@ -1313,10 +1338,9 @@ int64_t replay_parse_at(const Replay *r, const char *text)
 		int64_t span = replay_end_ms(r) - r->start_ms;
 		return clamp_pos(r, r->start_ms + (int64_t)((double)span * v / 100.0));
 	}
-	int h, m, s = 0, used = 0;
-	if ((sscanf(text, "%2d:%2d:%2d%n", &h, &m, &s, &used) == 3 && (size_t)used == len) ||
-	    (sscanf(text, "%2d:%2d%n", &h, &m, &used) == 2 && (size_t)used == len && (s = 0) == 0)) {
-		if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 60)
+	int h, m, s;
+	if (parse_clock(text, &h, &m, &s) == 0) {
+		if (h > 23 || m > 59 || s > 60)
 			return -1;
 		time_t secs = (time_t)(r->start_ms / 1000);
 		struct tm tm;

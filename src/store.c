@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #define STORE_ERR_MAX     1024
-#define CHUNK_CAP         (64 * 1024)        /* bytes packed before a hand-off */
-#define QUEUE_MAX_BYTES   (16 * 1024 * 1024) /* the producer blocks beyond this */
+#define CHUNK_CAP         ((size_t)64 * 1024)        /* bytes packed before a hand-off */
+#define QUEUE_MAX_BYTES   ((size_t)16 * 1024 * 1024) /* the producer blocks beyond this */
 #define OP_MAX_INTS       5
 #define OP_MAX_STRS       10
 #define STR_ABSENT        UINT32_MAX
@@ -590,6 +590,11 @@ static int batch_commit(Store *s)
 static int64_t stream_id(Store *s, const char *rid, uint32_t nrid, const char *inst,
 			 uint32_t ninst)
 {
+	if (!rid || !inst) { /* store_append requires both: an op without them is a bug */
+		errf(s->err, sizeof s->err, "cannot write to database %s: event without a"
+		     " runtime id or instance", s->path);
+		return -1;
+	}
 	uint32_t h = 2166136261u; /* FNV-1a over runtime_id, a separator, instance */
 	for (uint32_t k = 0; k < nrid; k++)
 		h = (h ^ (unsigned char)rid[k]) * 16777619u;
@@ -1831,7 +1836,8 @@ Store *store_open(const char *path, unsigned flags, char *err, size_t errlen)
 	static pthread_once_t tuned = PTHREAD_ONCE_INIT;
 	pthread_once(&tuned, sqlite_tune);
 	bool ro = flags & STORE_READONLY;
-	if (!ro && strncmp(path, "file:", 5) && path[0] != ':' && make_parents(path, err, errlen))
+	bool is_file = strncmp(path, "file:", 5) != 0 && path[0] != ':'; /* not a URI or :memory: */
+	if (!ro && is_file && make_parents(path, err, errlen) < 0)
 		return NULL;
 	Store *s = calloc(1, sizeof *s);
 	if (!s || !(s->path = strdup(path))) {
