@@ -67,7 +67,7 @@ struct Conn {
 	int tls_err;          /* X509_V_ERR_*, 0: none */
 	int tls_depth;        /* 0: the server's own certificate, 1+: a CA above it */
 	char tls_detail[160]; /* the date it expired, or the names it is for */
-	Wsmsg rx; /* reassembly of received fragments under --max-message */
+	Wsmsg rx;             /* reassembly of received fragments under --max-message */
 	Arena arena;
 	/* resume */
 	bool have_instance;
@@ -315,7 +315,7 @@ Conn *conn_new(App *app, const char *url, int rt, char *err, size_t cap)
 	c->app = app;
 	c->rt = rt;
 	wsmsg_init(&c->rx, app_options(app)->max_message);
-	arena_init(&c->arena, 64 * 1024);
+	arena_init(&c->arena, (size_t)64 * 1024);
 	c->state = CONN_CONNECTING;
 	return c;
 }
@@ -778,8 +778,7 @@ static int conn_auth_header(struct lws *wsi, const char *token, unsigned char **
 	char *v = malloc(n);
 	if (!v)
 		return -1;
-	memcpy(v, "Bearer ", 7);
-	memcpy(v + 7, token, tl);
+	snprintf(v, n, "Bearer %s", token);
 	int rc = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, (unsigned char *)v,
 	                                      (int)(tl + 7), p, end);
 	explicit_bzero(v, n);
@@ -816,35 +815,35 @@ static void conn_gone(Conn *c, const char *why)
  * trusted (--ca is the remedy); when: detail is the certificate's end (1) or start (2) date;
  * names: detail is the names the certificate is for. Others: OpenSSL's own words. */
 static const struct {
-	int err;
 	const char *words;
-	bool trust;
+	int err;
 	int when;
+	bool trust;
 	bool names;
 } conn_tls_reasons[] = {
-        {X509_V_ERR_CERT_HAS_EXPIRED, "certificate expired", false, 1, false},
-        {X509_V_ERR_CERT_NOT_YET_VALID, "certificate not yet valid", false, 2, false},
-        {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "self-signed certificate", true, 0, false},
-        {X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "untrusted CA (self-signed root in the chain)", true,
-         0, false},
-        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unknown issuer (untrusted CA)", true, 0,
+        {"certificate expired", X509_V_ERR_CERT_HAS_EXPIRED, 1, false, false},
+        {"certificate not yet valid", X509_V_ERR_CERT_NOT_YET_VALID, 2, false, false},
+        {"self-signed certificate", X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0, true, false},
+        {"untrusted CA (self-signed root in the chain)", X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, 0,
+         true, false},
+        {"unknown issuer (untrusted CA)", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0, true,
          false},
-        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, "unknown issuer (untrusted CA)", true, 0, false},
-        {X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, "unknown issuer (untrusted CA)", true, 0,
+        {"unknown issuer (untrusted CA)", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, 0, true, false},
+        {"unknown issuer (untrusted CA)", X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, 0, true,
          false},
-        {X509_V_ERR_HOSTNAME_MISMATCH, "host name mismatch", false, 0, true},
-        {X509_V_ERR_IP_ADDRESS_MISMATCH, "IP address mismatch", false, 0, true},
-        {X509_V_ERR_CERT_REVOKED, "certificate revoked", false, 0, false},
-        {X509_V_ERR_INVALID_CA, "issuer is not a CA certificate", false, 0, false},
-        {X509_V_ERR_INVALID_PURPOSE, "certificate not valid for a TLS server", false, 0, false},
-        {X509_V_ERR_CERT_SIGNATURE_FAILURE, "bad certificate signature", false, 0, false},
-        {X509_V_ERR_CERT_CHAIN_TOO_LONG, "certificate chain too long", false, 0, false},
-        {X509_V_ERR_EE_KEY_TOO_SMALL, "certificate key too small", false, 0, false},
-        {X509_V_ERR_CA_KEY_TOO_SMALL, "CA key too small", false, 0, false},
-        {X509_V_ERR_CA_MD_TOO_WEAK, "certificate signed with a weak digest", false, 0, false},
-        {X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, "certificate start date unreadable", false, 0,
+        {"host name mismatch", X509_V_ERR_HOSTNAME_MISMATCH, 0, false, true},
+        {"IP address mismatch", X509_V_ERR_IP_ADDRESS_MISMATCH, 0, false, true},
+        {"certificate revoked", X509_V_ERR_CERT_REVOKED, 0, false, false},
+        {"issuer is not a CA certificate", X509_V_ERR_INVALID_CA, 0, false, false},
+        {"certificate not valid for a TLS server", X509_V_ERR_INVALID_PURPOSE, 0, false, false},
+        {"bad certificate signature", X509_V_ERR_CERT_SIGNATURE_FAILURE, 0, false, false},
+        {"certificate chain too long", X509_V_ERR_CERT_CHAIN_TOO_LONG, 0, false, false},
+        {"certificate key too small", X509_V_ERR_EE_KEY_TOO_SMALL, 0, false, false},
+        {"CA key too small", X509_V_ERR_CA_KEY_TOO_SMALL, 0, false, false},
+        {"certificate signed with a weak digest", X509_V_ERR_CA_MD_TOO_WEAK, 0, false, false},
+        {"certificate start date unreadable", X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, 0, false,
          false},
-        {X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, "certificate end date unreadable", false, 0,
+        {"certificate end date unreadable", X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, 0, false,
          false},
 };
 
@@ -883,14 +882,15 @@ static void conn_tls_names(X509 *cert, char *out, size_t cap)
 		} else if (g->type == GEN_IPADD) {
 			int l = ASN1_STRING_length(g->d.iPAddress);
 			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
-			if ((l == 4 || l == 16) && inet_ntop(l == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip)))
+			if ((l == 4 || l == 16) &&
+			    inet_ntop(l == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip)))
 				conn_tls_add(out, cap, ip, strlen(ip));
 		}
 	}
 	GENERAL_NAMES_free(gn);
 	char cn[128];
-	if (!out[0] &&
-	    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)) > 0)
+	if (!out[0] && X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+	                                         sizeof(cn)) > 0)
 		conn_tls_add(out, cap, cn, strlen(cn));
 }
 
@@ -934,24 +934,27 @@ static void conn_tls_refusal(const Conn *c, char *out, size_t cap)
 {
 	const char *ca = app_options(c->app)->ca_file;
 	int row = conn_tls_row(c->tls_err);
-	const char *words = row >= 0 ? conn_tls_reasons[row].words
-	                             : X509_verify_cert_error_string(c->tls_err);
+	const char *words =
+	        row >= 0 ? conn_tls_reasons[row].words : X509_verify_cert_error_string(c->tls_err);
 	char what[200];
 	if (row >= 0 && conn_tls_reasons[row].names)
 		snprintf(what, sizeof(what), "%s: the certificate is for %.100s, not %.60s", words,
 		         c->tls_detail[0] ? c->tls_detail : "no name", c->u.host);
 	else if (row >= 0 && conn_tls_reasons[row].when && c->tls_detail[0])
 		snprintf(what, sizeof(what), "%s (%s %s)", words,
-		         conn_tls_reasons[row].when == 1 ? "not after" : "not before", c->tls_detail);
+		         conn_tls_reasons[row].when == 1 ? "not after" : "not before",
+		         c->tls_detail);
 	else
 		snprintf(what, sizeof(what), "%s", words);
 	const char *where = c->tls_depth > 0 ? " (a CA certificate in the chain)" : "";
 	if (row >= 0 && conn_tls_reasons[row].trust && ca)
-		snprintf(out, cap, "TLS handshake failed: %s%s; the certificate is not signed by the --ca "
-		         "CA (%.80s)", what, where, ca);
+		snprintf(out, cap,
+		         "TLS handshake failed: %s%s; the certificate is not signed by the --ca "
+		         "CA (%.80s)",
+		         what, where, ca);
 	else if (row >= 0 && conn_tls_reasons[row].trust)
-		snprintf(out, cap, "TLS handshake failed: %s%s; if you trust it, pass --ca FILE", what,
-		         where);
+		snprintf(out, cap, "TLS handshake failed: %s%s; if you trust it, pass --ca FILE",
+		         what, where);
 	else
 		snprintf(out, cap, "TLS handshake failed: %s%s", what, where);
 }
@@ -979,14 +982,16 @@ static void conn_connect_error(Conn *c, struct lws *wsi, const char *in, size_t 
 	if (c->u.tls && !c->auth_failed && c->tls_err) {
 		conn_tls_refusal(c, msg, sizeof(msg));
 	} else if (c->u.tls && !c->auth_failed &&
-	           (strcasestr(msg, "ssl") || strcasestr(msg, "tls") || strcasestr(msg, "certificate"))) {
+	           (strcasestr(msg, "ssl") || strcasestr(msg, "tls") ||
+	            strcasestr(msg, "certificate"))) {
 		/* No certificate was refused: lws 4.1 then says only "connect SSL err 1:
 		 * error:00000001:lib(0)::reason(1)" (the SSL_ERROR_SSL number, not OpenSSL's
 		 * queued error, which is gone by now). */
 		char tmp[CONN_REASON_MAX];
 		if (strstr(msg, "SSL err"))
 			snprintf(tmp, sizeof(tmp),
-			         "TLS handshake failed (not a certificate problem: the server did not "
+			         "TLS handshake failed (not a certificate problem: the server did "
+			         "not "
 			         "complete a TLS handshake; does it serve wss://?)");
 		else
 			snprintf(tmp, sizeof(tmp), "TLS handshake failed (%.200s)", msg);

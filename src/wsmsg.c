@@ -104,7 +104,7 @@ WsmsgResult wsmsg_feed(Wsmsg *r, const void *data, size_t n, unsigned flags)
 		wsmsg_skip_rest(r, flags);
 		return WSMSG_TOO_BIG;
 	}
-	if (wsmsg_grow(r, r->len + n + 1) < 0) {
+	if (wsmsg_grow(r, r->len + n + 1) < 0 || !r->buf) {
 		r->st.nomem++;
 		wsmsg_free(r);
 		wsmsg_skip_rest(r, flags);

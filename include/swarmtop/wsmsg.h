@@ -26,8 +26,8 @@
 #define WSMSG_F_FINAL  2u /* the last fragment of a message */
 #define WSMSG_F_BINARY 4u /* the message is binary (read on its first fragment) */
 
-#define WSMSG_KEEP_MAX (256u * 1024u) /* larger buffers are freed after their message */
-#define WSMSG_MAX_CAP  ((size_t)1 << 40) /* max is clamped to this */
+#define WSMSG_KEEP_MAX ((size_t)256 * 1024) /* larger buffers are freed after their message */
+#define WSMSG_MAX_CAP  ((size_t)1 << 40)    /* max is clamped to this */
 
 /* What one fragment did. */
 typedef enum WsmsgResult {

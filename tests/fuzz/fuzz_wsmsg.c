@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The independent model of what wsmsg should do. */
 typedef struct Shadow {
-	int state;         /* 0 idle, 1 in a text message, 2 dropping the rest of one */
+	int state;          /* 0 idle, 1 in a text message, 2 dropping the rest of one */
 	unsigned char *msg; /* the text message so far */
 	size_t len, cap;
 	WsmsgStats st;
@@ -49,8 +49,7 @@ static void shadow_append(Shadow *s, const unsigned char *p, size_t n)
 }
 
 /* Predict the result of one fragment and update the shadow. */
-static WsmsgResult shadow_feed(Shadow *s, const unsigned char *p, size_t n, unsigned fl,
-                               size_t max)
+static WsmsgResult shadow_feed(Shadow *s, const unsigned char *p, size_t n, unsigned fl, size_t max)
 {
 	if (fl & WSMSG_F_FIRST) {
 		if (s->state == 1)

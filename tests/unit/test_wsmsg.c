@@ -123,10 +123,10 @@ static void test_reuse_after_too_big(void **state)
 	wsmsg_init(&r, 4);
 	assert_int_equal(feed(&r, "abc", F), WSMSG_MORE);
 	assert_int_equal(feed(&r, "de", 0), WSMSG_TOO_BIG);
-	assert_int_equal(feed(&r, "more", 0), WSMSG_MORE);     /* dropped */
-	assert_int_equal(feed(&r, "end", L), WSMSG_MORE);      /* dropped, ends the message */
+	assert_int_equal(feed(&r, "more", 0), WSMSG_MORE); /* dropped */
+	assert_int_equal(feed(&r, "end", L), WSMSG_MORE);  /* dropped, ends the message */
 	assert_null(wsmsg_text(&r, NULL));
-	assert_int_equal(r.st.orphans, 0);                      /* skipped, not orphaned */
+	assert_int_equal(r.st.orphans, 0); /* skipped, not orphaned */
 	assert_int_equal(feed(&r, "ok", F | L), WSMSG_TEXT);
 	assert_text(&r, "ok");
 	/* Too big on the final fragment: nothing to skip after it. */
