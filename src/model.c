@@ -701,37 +701,41 @@ static void task_set_deps(ModelTask *t, const EvTask *ev)
 static void model_relink(Model *m);
 
 /* Keep the task table bounded: past MODEL_TASKS_MAX, forget the oldest finished tasks
- * until a tenth of the room is free. Deterministic (a function of the events), so a
- * replay evicts exactly what the live model did. */
+ * until a tenth of the room is free. Live tasks are never forgotten, so the table can
+ * stay over the cap; the next attempt then waits until it has grown by another tenth,
+ * which keeps inserts amortized O(1) however many tasks are live. Deterministic (a
+ * function of the events), so a replay evicts exactly what the live model did. */
 static void tasks_evict(Model *m)
 {
 	size_t target = MODEL_TASKS_MAX - MODEL_TASKS_MAX / 10;
 	size_t drop = m->ntasks > target ? m->ntasks - target : 0;
-	int *tmap = malloc(m->ntasks * sizeof(*tmap));
+	int *tmap = drop ? malloc(m->ntasks * sizeof(*tmap)) : NULL;
 	size_t w = 0;
 
-	if (tmap == NULL || drop == 0) {
-		free(tmap);
-		return;
-	}
-	for (size_t i = 0; i < m->ntasks; i++) {
-		if (drop > 0 && task_status_is_final(m->tasks[i].status)) {
-			task_clear(&m->tasks[i]);
-			tmap[i] = -1;
-			drop--;
-		} else {
-			tmap[i] = (int)w;
-			m->tasks[w++] = m->tasks[i];
+	if (tmap != NULL) {
+		for (size_t i = 0; i < m->ntasks; i++) {
+			if (drop > 0 && task_status_is_final(m->tasks[i].status)) {
+				task_clear(&m->tasks[i]);
+				tmap[i] = -1;
+				drop--;
+			} else {
+				tmap[i] = (int)w;
+				m->tasks[w++] = m->tasks[i];
+			}
 		}
+		if (w < m->ntasks) {
+			m->ntasks = w;
+			for (size_t i = 0; i < m->nagents; i++) {
+				ModelAgent *a = &m->agents[i];
+				if (a->current_task >= 0)
+					a->current_task = tmap[a->current_task];
+			}
+			model_relink(m);
+		}
+		free(tmap);
 	}
-	m->ntasks = w;
-	for (size_t i = 0; i < m->nagents; i++) {
-		ModelAgent *a = &m->agents[i];
-		if (a->current_task >= 0)
-			a->current_task = tmap[a->current_task];
-	}
-	free(tmap);
-	model_relink(m);
+	size_t step = m->ntasks / 10 > MODEL_TASKS_MAX / 10 ? m->ntasks / 10 : MODEL_TASKS_MAX / 10;
+	m->tasks_evict_at = m->ntasks < MODEL_TASKS_MAX ? MODEL_TASKS_MAX : m->ntasks + step;
 }
 
 /* Upsert one task (ts: the runtime clock of the event); returns DIRTY_* bits. */
@@ -744,7 +748,7 @@ static unsigned task_upsert(Model *m, int rt, const EvTask *ev, int64_t ts, int6
 		return 0;
 	size_t kl = mkey(key, rt, ev->id, NULL, NULL, 1);
 	int ti = strmap_get(&m->task_map, key, kl);
-	if (ti < 0 && m->ntasks >= MODEL_TASKS_MAX)
+	if (ti < 0 && m->ntasks >= (m->tasks_evict_at ? m->tasks_evict_at : MODEL_TASKS_MAX))
 		tasks_evict(m);
 	if (ti < 0) {
 		if (grow((void **)&m->tasks, m->ntasks, &m->cap_tasks, sizeof(*m->tasks)))
@@ -988,6 +992,7 @@ static void model_purge(Model *m, int rt, bool usage)
 		}
 	}
 	m->ntasks = w;
+	m->tasks_evict_at = 0;   /* the table shrank: the cap applies afresh */
 	w = 0;
 	for (size_t i = 0; i < m->nagents; i++) {
 		ModelAgent *a = &m->agents[i];

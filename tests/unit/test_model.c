@@ -579,7 +579,42 @@ static void test_task_table_bounded(void **state)
 	model_free(m);
 }
 
-/* 100 000 tasks with deps, unknown refs and late agents: linked, counted, findable. */
+/* More live tasks than the cap: none is forgotten; once some finish and the table grows
+ * by another tenth, those finished ones go and the live ones stay. */
+static void test_task_table_live_over_cap(void **state)
+{
+	(void)state;
+	Model *m = model_with_runtime("rt", "i");
+	char id[32];
+	int64_t seq = 0;
+	const int live = MODEL_TASKS_MAX + MODEL_TASKS_MAX / 2;
+	for (int i = 0; i < live; i++) {
+		snprintf(id, sizeof id, "live-%d", i);
+		Event e = ev_task(++seq, id, "agent-0", TASK_WORKING);
+		model_apply(m, 0, &e, T0 + i, NULL);
+	}
+	assert_int_equal(m->ntasks, live);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof id, "live-%d", i);
+		Event e = ev_task(++seq, id, NULL, TASK_COMPLETED);
+		model_apply(m, 0, &e, T0 + live, NULL);
+	}
+	for (int i = 0; i < live / 10 + 1; i++) {
+		snprintf(id, sizeof id, "more-%d", i);
+		Event e = ev_task(++seq, id, "agent-0", TASK_WORKING);
+		model_apply(m, 0, &e, T0 + live + i, NULL);
+	}
+	assert_int_equal(m->ntasks, live + live / 10 + 1 - 100);
+	assert_true(model_find_task(m, 0, "live-0") < 0);
+	assert_true(model_find_task(m, 0, "live-99") < 0);
+	int t = model_find_task(m, 0, "live-100");
+	assert_true(t >= 0);
+	assert_string_equal(m->tasks[t].id, "live-100");
+	model_free(m);
+}
+
+/* 100 000 tasks (five times the cap, but none finished when they arrive, so none may be
+ * forgotten) with deps, unknown refs and late agents: linked, counted, findable. */
 static void test_many_tasks(void **state)
 {
 	(void)state;
@@ -593,11 +628,18 @@ static void test_many_tasks(void **state)
 		snprintf(far, sizeof far, "future-%d", i);
 		snprintf(agent, sizeof agent, "agent-%d", i % AGENTS);
 		const char *deps[] = {prev, far};
-		Event e = ev_task(++seq, id, agent, i % 3 == 0 ? TASK_COMPLETED : -1);
+		Event e = ev_task(++seq, id, agent, -1);
 		e.u.task.deps = deps;
 		e.u.task.ndeps = 2;
 		e.u.task.has |= HAS_DEPS;
 		model_apply(m, 0, &e, T0 + i, NULL);
+	}
+	assert_int_equal(m->ntasks, N);
+	/* A third of them finish: status changes never forget a task. */
+	for (int i = 0; i < N; i += 3) {
+		snprintf(id, sizeof id, "task-%d", i);
+		Event e = ev_task(++seq, id, NULL, TASK_COMPLETED);
+		model_apply(m, 0, &e, T0 + N, NULL);
 	}
 	assert_int_equal(m->ntasks, N);
 	/* Agents appear after all their tasks. */
@@ -1283,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_many_tasks),
 		cmocka_unit_test(test_task_table_bounded),
+		cmocka_unit_test(test_task_table_live_over_cap),
 		cmocka_unit_test(test_wait_remove),
 		cmocka_unit_test(test_line_ring),
 		cmocka_unit_test(test_message_log),
