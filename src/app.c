@@ -111,7 +111,7 @@ static int app_find_command(const Model *m, const char *id)
 static void app_pending_drop(App *a, const char *id)
 {
 	for (size_t i = 0; i < a->npending; i++) {
-		if (strcmp(a->pending[i], id))
+		if (strcmp(a->pending[i], id) != 0)
 			continue;
 		memmove(a->pending[i], a->pending[a->npending - 1], sizeof(a->pending[i]));
 		a->npending--;
@@ -173,7 +173,7 @@ static void app_store_command(App *a, int ci, const char *status, int64_t when)
 	};
 	if (!strcmp(status, "accepted"))
 		sc.accepted_ms = when;
-	else if (strcmp(status, "sent") && strcmp(status, "queued"))
+	else if (strcmp(status, "sent") != 0 && strcmp(status, "queued") != 0)
 		sc.final_ms = when;
 	if (store_command_put(a->st, &sc) < 0)
 		a->stats.store_errors++;

@@ -141,6 +141,8 @@ static cJSON *ptr_get(cJSON *doc, const char *path)
 	if (*path == '\0')
 		return doc;
 	cJSON *par = ptr_parent(doc, path, tok, sizeof(tok));
+	if (par == NULL)
+		return NULL;
 	if (cJSON_IsArray(par)) {
 		int i = ptr_index(tok, cJSON_GetArraySize(par) - 1, false);
 		return i < 0 ? NULL : cJSON_GetArrayItem(par, i);
@@ -155,6 +157,8 @@ static cJSON *ptr_detach(cJSON *doc, const char *path)
 	if (*path == '\0')
 		return NULL;
 	cJSON *par = ptr_parent(doc, path, tok, sizeof(tok));
+	if (par == NULL)
+		return NULL;
 	if (cJSON_IsArray(par)) {
 		int i = ptr_index(tok, cJSON_GetArraySize(par) - 1, false);
 		return i < 0 ? NULL : cJSON_DetachItemFromArray(par, i);
@@ -172,6 +176,8 @@ static int ptr_add(cJSON **doc, const char *path, cJSON *v)
 		return 0;
 	}
 	cJSON *par = ptr_parent(*doc, path, tok, sizeof(tok));
+	if (par == NULL)
+		return -1;
 	if (cJSON_IsArray(par)) {
 		int n = cJSON_GetArraySize(par);
 		int i = ptr_index(tok, n, true);
@@ -251,7 +257,7 @@ static int patch_op(cJSON **doc, const cJSON *op, char *err, size_t cap)
 	return 0;
 missing:
 	snprintf(err, cap, "patch: %.20s needs %s", name,
-	         strcmp(name, "move") && strcmp(name, "copy") ? "'value'" : "'from'");
+	         strcmp(name, "move") != 0 && strcmp(name, "copy") != 0 ? "'value'" : "'from'");
 	return -1;
 nopath:
 	snprintf(err, cap, "patch: %.20s: no such path '%.60s'", name, p);

@@ -518,7 +518,7 @@ static void ui_budget_fire(Ui *ui, const BudgetState *bs)
 			                    NULL, reason, who, err, sizeof(err));
 		} else {
 			if (b->scope == BUDGET_RUNTIME &&
-			    (rt->id == NULL || strcmp(rt->id, b->target)))
+			    (rt->id == NULL || strcmp(rt->id, b->target) != 0))
 				continue;
 			ci = app_command_as(ui->app, (int)r, ACTION_PAUSE, TARGET_RUNTIME, "", NULL,
 			                    reason, who, err, sizeof(err));
