@@ -31,11 +31,11 @@
 #include "swarmtop/demo_sim.h"
 #include "swarmtop/event.h"
 
-#define DEMO_STAGE_BYTES (256 * 1024)  /* per-client staged bytes */
-#define DEMO_STAGE_MSGS 1024           /* per-client staged messages */
-#define DEMO_WRITES_PER_CB 64          /* writes before yielding to other clients */
-#define DEMO_WRITE_BYTES (64 * 1024)    /* bytes of frames per write */
-#define DEMO_CMD_TABLE 1024            /* remembered command ids (idempotent repeats) */
+#define DEMO_STAGE_BYTES ((size_t)256 * 1024)  /* per-client staged bytes */
+#define DEMO_STAGE_MSGS 1024                   /* per-client staged messages */
+#define DEMO_WRITES_PER_CB 64                  /* writes before yielding to other clients */
+#define DEMO_WRITE_BYTES ((size_t)64 * 1024)   /* bytes of frames per write */
+#define DEMO_CMD_TABLE 1024                    /* remembered command ids (idempotent repeats) */
 #define DEMO_ERR_MAX 256
 
 /* One retained event. */
@@ -843,7 +843,7 @@ void demo_options_init(DemoOptions *o)
 	o->retain = 10000;
 	o->speed = 1.0;
 	o->runtime_id = "swarmtop-demo";
-	o->max_message = 1024 * 1024;
+	o->max_message = (size_t)1024 * 1024;
 }
 
 /* A random 8-hex-digit instance id. */
@@ -866,7 +866,7 @@ static void demo_free(Demo *d)
 		return;
 	if (d->ctx)
 		lws_context_destroy(d->ctx);
-	for (size_t i = 0; i < d->ring_cap; i++)
+	for (size_t i = 0; d->ring && i < d->ring_cap; i++)  /* no ring: its calloc failed */
 		free(d->ring[i].buf);
 	free(d->ring);
 	free(d->cmds);
@@ -921,7 +921,7 @@ static Demo *demo_create(const DemoOptions *o, char *err, size_t errlen)
 	else
 		demo_random_instance(d->instance, sizeof(d->instance));
 	if (d->opt.max_message == 0)
-		d->opt.max_message = 1024 * 1024;
+		d->opt.max_message = (size_t)1024 * 1024;
 	d->ring_cap = o->retain > 0 ? (size_t)o->retain : 1;
 	d->seq_start = o->seq_start > 0 ? o->seq_start : 0;
 	d->last_seq = d->seq_start;
@@ -1032,7 +1032,7 @@ typedef struct DemoSignals {
 static void *demo_signal_main(void *arg)
 {
 	DemoSignals *s = arg;
-	struct timespec t = {0, 200 * 1000 * 1000};
+	struct timespec t = {0, 200L * 1000 * 1000};
 
 	while (!s->done) {
 		int sig = sigtimedwait(&s->set, NULL, &t);

@@ -630,7 +630,7 @@ static int sim_load(const DemoSim *s, int i)
 /* The least-loaded live worker of this kind (ties: round robin from n); -1 if none. */
 static int sim_live_worker(DemoSim *s, SimKind kind, long n)
 {
-	int cand[SIM_MAX_WORKERS], nc = 0, best = -1, best_load = 0;
+	int cand[SIM_MAX_WORKERS] = {0}, nc = 0, best = -1, best_load = 0;
 
 	for (int i = 0; i < s->nworkers; i++)
 		if (s->agents[i].kind == kind && sim_available(&s->agents[i]))
@@ -1564,12 +1564,13 @@ static void *sim_sampler_main(void *arg)
 	unsigned long long last_ticks[SIM_MAX_WORKERS] = {0};
 	double last_t = sim_now(), hz = (double)procstat_ticks_per_sec();
 	double util[PROCSTAT_MAX_CORES];
+	const int nw = s->nworkers;  /* fixed before the threads start */
 
 	pthread_setname_np(pthread_self(), "st-sampler");
 	if (!prev)
 		return NULL;
 	procstat_read_cores(prev);
-	for (int i = 0; i < s->nworkers; i++) {
+	for (int i = 0; i < nw; i++) {
 		ProcThread pt;
 
 		if (s->agents[i].tid && procstat_read_thread(s->agents[i].tid, &pt) == 0)
@@ -1598,7 +1599,7 @@ static void *sim_sampler_main(void *arg)
 		} else {
 			ncores = 0;
 		}
-		for (int i = 0; i < s->nworkers; i++)
+		for (int i = 0; i < nw; i++)
 			ok[i] = s->agents[i].tid &&
 				procstat_read_thread(s->agents[i].tid, &pt[i]) == 0;
 		pthread_mutex_lock(s->mu);
@@ -1607,7 +1608,7 @@ static void *sim_sampler_main(void *arg)
 		for (int i = 0; i < ncores; i++)
 			demo_buf_printf(&s->buf, "%s%.3f", i ? "," : "", util[i]);
 		demo_buf_add(&s->buf, "],\"threads\":[", 13);
-		for (int i = 0, n = 0; i < s->nworkers; i++) {
+		for (int i = 0, n = 0; i < nw; i++) {
 			SimAgent *w = &s->agents[i];
 			SimAgent *act = sim_acting(s, w);
 			double cpu;
