@@ -376,12 +376,18 @@ void otlp_set_now(OtlpState *s, int64_t now_ms)
 	s->now_ms = now_ms;
 }
 
+/* The index of the span with this id, or -1. */
+static int span_index(const OtlpState *s, const char *id)
+{
+	if (id == NULL || !*id)
+		return -1;
+	return strmap_get(&s->by_id, id, strlen(id));
+}
+
 /* The span with this id, or NULL. */
 static OtlpSpan *span_get(OtlpState *s, const char *id)
 {
-	if (id == NULL || !*id)
-		return NULL;
-	int i = strmap_get(&s->by_id, id, strlen(id));
+	int i = span_index(s, id);
 	return i >= 0 ? &s->spans[i] : NULL;
 }
 
@@ -487,9 +493,9 @@ static int op_index(const char *name)
 /* Remember a span; NULL when out of memory. Too many: the oldest are all forgotten. */
 static OtlpSpan *span_add(OtlpState *s, const char *id, const char *parent, OtlpOp op)
 {
-	OtlpSpan *old = span_get(s, id);
-	if (old)
-		return old;   /* a span sent twice: update in place */
+	int old = span_index(s, id);
+	if (old >= 0)
+		return &s->spans[old];   /* a span sent twice: update in place */
 	if (s->nspans >= OTLP_MAX_SPANS)
 		spans_clear(s);
 	if (s->nspans == s->cap) {

@@ -33,12 +33,10 @@ void prompt_open(Prompt *p, const char *label, const char *initial)
 /* Byte offset of the code point before off. */
 static size_t prev_cp(const Prompt *p, size_t off)
 {
-	if (off == 0)
-		return 0;
-	off--;
-	while (off > 0 && is_cont(p->buf[off]))
-		off--;
-	return off;
+	size_t i = off > 0 ? off - 1 : 0;
+	while (i > 0 && is_cont(p->buf[i]))
+		i--;
+	return i;
 }
 
 /* Byte offset of the code point after off. */

@@ -105,7 +105,7 @@ typedef struct Ctx {
 /* ---- field tables ---- */
 
 /* A field's key and its length, known at compile time. */
-#define KEY(k) .key = k, .keylen = sizeof(k) - 1
+#define KEY(k) .key = (k), .keylen = sizeof(k) - 1
 #define ENUMF(tbl, cnt) .kind = F_ENUM, .names = (tbl), .nnames = (cnt)
 
 static const FieldSpec runtime_fields[] = {
@@ -618,7 +618,7 @@ static bool decode_object(Ctx *c, const JsonNode *obj, const ObjSpec *spec, void
 	 * table in order, so errors come in table order. Members usually come in table
 	 * order, so each search starts after the previous match. */
 	size_t hint = 0, nf = spec->nfields;
-	memset(vals, 0, nf * sizeof(vals[0]));
+	memset(vals, 0, sizeof(vals));
 	for (uint32_t m = 0; m < obj->len; m++, ch = json_after(c->doc, ch)) {
 		for (size_t k = 0; k < nf; k++) {
 			size_t i = hint + k < nf ? hint + k : hint + k - nf;

@@ -264,7 +264,7 @@ static const char *price_line(char *line, Price *p, bool *blank, char *why)
 	p->provider[plen] = '\0';
 	strcpy(p->model, model);
 
-	double v[PRICE_FIELDS - 1];
+	double v[PRICE_FIELDS - 1] = {0};
 	for (int i = 1; i < nf; i++) {
 		if (price_number(f[i], &v[i - 1]) != 0) {
 			snprintf(why, PRICE_WHY_MAX,
