@@ -217,7 +217,7 @@ static size_t build_rows(const Model *m, UiState *ui, Build *b)
 	b->kids = malloc(n * sizeof *b->kids);
 	b->kid_start = calloc(n + 2, sizeof *b->kid_start);
 	b->flag = calloc(n, 1);
-	b->meta = malloc(n * sizeof *b->meta);
+	b->meta = calloc(n, sizeof *b->meta);
 	b->stack = malloc(n * sizeof *b->stack);
 	b->smeta = malloc(n * sizeof *b->smeta);
 	b->est = malloc(n * sizeof *b->est);
@@ -559,7 +559,7 @@ void view_agents_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	if (ui->agents_scroll < 0)
 		ui->agents_scroll = 0;
 	for (int row = 0; row < body.h; row++) {
-		size_t i = (size_t)(ui->agents_scroll + row);
+		size_t i = (size_t)ui->agents_scroll + (size_t)row;
 		if (i >= n)
 			break;
 		int y = body.y + row;

@@ -66,7 +66,7 @@ void view_commands_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	if (ui->commands_scroll < 0)
 		ui->commands_scroll = 0;
 	for (int k = 0; k < body; k++) {
-		size_t row = (size_t)(ui->commands_scroll + k);
+		size_t row = (size_t)ui->commands_scroll + (size_t)k;
 		if (row >= m->ncommands)
 			break;
 		const ModelCommand *cmd = &m->commands[m->ncommands - 1 - row];

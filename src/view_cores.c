@@ -178,7 +178,7 @@ void view_cores_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	for (size_t i = 0; i < m->nruntimes; i++)
 		if (m->runtimes[i].nthreads > maxth)
 			maxth = m->runtimes[i].nthreads;
-	tmp = malloc((maxth ? maxth : 1) * sizeof *tmp);
+	tmp = malloc((maxth ? maxth : 1) * sizeof(const ModelThread *));
 	if (!lines || !tmp) {
 		free(lines);
 		free(tmp);
@@ -194,7 +194,7 @@ void view_cores_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 			lines[n++] = (Line){(int)i, NULL};
 		for (size_t k = 0; k < rt->nthreads; k++)
 			tmp[k] = &rt->threads[k];
-		qsort(tmp, rt->nthreads, sizeof *tmp, cmp_threads);
+		qsort(tmp, rt->nthreads, sizeof(const ModelThread *), cmp_threads);
 		for (size_t k = 0; k < rt->nthreads; k++)
 			lines[n++] = (Line){(int)i, tmp[k]};
 	}
@@ -205,7 +205,7 @@ void view_cores_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	if (ui->threads_scroll < 0)
 		ui->threads_scroll = 0;
 	for (int k = 0; k < body; k++) {
-		size_t i = (size_t)(ui->threads_scroll + k);
+		size_t i = (size_t)ui->threads_scroll + (size_t)k;
 		if (i >= n)
 			break;
 		if (lines[i].t)

@@ -451,7 +451,7 @@ static void draw_edges(const TaskGraph *g, Canvas *c, Rect area, int px, int py,
 		}
 	}
 	for (int y = 0; y < area.h; y++) {
-		const uint16_t *row = &ln.bits[(size_t)y * (size_t)area.w];
+		const uint16_t *row = ln.bits + (size_t)y * (size_t)area.w;
 
 		for (int x = 0; x < area.w; x++) {
 			uint16_t b = row[x];

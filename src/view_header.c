@@ -249,16 +249,19 @@ static int draw_meters(const ModelRuntime *rt, Rect r, Canvas *c)
 		rows = r.h;
 	int colw = r.w / ncols;
 	size_t shown = (size_t)rows * (size_t)ncols;
-	for (size_t i = 0; i < nc && i < shown; i++) {
-		int col = (int)(i / (size_t)rows), row = (int)(i % (size_t)rows);
-		int x = r.x + col * colw, y = r.y + row;
-		int mw = colw - digits - 1;
-		if (cut && i + 1 == shown) {
-			canvas_printf(c, x, y, colw - 1, EL_DIM, "+%zu cores", nc - i);
-			break;
+	/* column-major: core i is in column i / rows, row i % rows */
+	size_t i = 0;
+	for (int col = 0; col < ncols && i < nc; col++) {
+		for (int row = 0; row < rows && i < nc; row++, i++) {
+			int x = r.x + col * colw, y = r.y + row;
+			int mw = colw - digits - 1;
+			if (cut && i + 1 == shown) {
+				canvas_printf(c, x, y, colw - 1, EL_DIM, "+%zu cores", nc - i);
+				return rows;
+			}
+			canvas_printf(c, x, y, digits, EL_HEADER_LABEL, "%*zu", digits, i);
+			canvas_meter(c, x + digits, y, mw, rt->cores_now[i], EL_DIM);
 		}
-		canvas_printf(c, x, y, digits, EL_HEADER_LABEL, "%*zu", digits, i);
-		canvas_meter(c, x + digits, y, mw, rt->cores_now[i], EL_DIM);
 	}
 	return rows;
 }

@@ -127,9 +127,8 @@ void view_log_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	int kw = 9;
 	/* title row with the mode on the right */
 	canvas_fill(c, (Rect){r.x, r.y, r.w, 1}, ' ', EL_TITLE);
-	int x = r.x;
-	x += canvas_text(c, x, r.y, 8, EL_TITLE, "TIME") + 1;
-	x = r.x + 9;
+	canvas_text(c, r.x, r.y, 8, EL_TITLE, "TIME");
+	int x = r.x + 9;
 	if (multi) {
 		canvas_text(c, x, r.y, rtw, EL_TITLE, "RUNTIME");
 		x += rtw + 1;

@@ -295,7 +295,7 @@ void view_tokens_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	if (r.w <= 0 || r.h <= 0)
 		return;
 	size_t cap = (ui->tokens_by_model ? m->nusage : m->nagents) + 1;
-	TokRow *rows = malloc(cap * sizeof *rows);
+	TokRow *rows = calloc(cap, sizeof *rows);
 	if (!rows)
 		return;
 	size_t n = ui->tokens_by_model ? rows_by_model(m, ui, rows) : rows_by_agent(m, ui, rows);
@@ -349,7 +349,7 @@ void view_tokens_draw(const Model *m, UiState *ui, Rect r, Canvas *c)
 	if (ui->tokens_scroll < 0)
 		ui->tokens_scroll = 0;
 	for (int k = 0; k < body; k++) {
-		size_t i = (size_t)(ui->tokens_scroll + k);
+		size_t i = (size_t)ui->tokens_scroll + (size_t)k;
 		if (i >= n)
 			break;
 		draw_trow(c, r.x, r.y + 1 + k, cw, cx, &rows[i], EL_DEFAULT);
