@@ -1014,17 +1014,14 @@ static void model_purge(Model *m, int rt, bool usage)
 	w = 0;
 	strmap_clear(&m->usage_map);
 	for (size_t i = 0; i < m->nusage; i++) {
-		ModelUsage *u = &m->usage[i];
-		if (u->runtime == rt) {
-			usage_clear(u);
+		ModelUsage u = m->usage[i];
+		if (u.runtime == rt) {
+			usage_clear(&u);
 			continue;
 		}
-		m->usage[w] = *u;
-		u = &m->usage[w];
-		EvUsage k = {.agent = u->agent, .provider = u->provider, .model = u->model};
-		size_t kl = mkey(key, u->runtime, k.agent, k.provider, k.model, 3);
+		size_t kl = mkey(key, u.runtime, u.agent, u.provider, u.model, 3);
 		strmap_put(&m->usage_map, key, kl, (int)w);
-		w++;
+		m->usage[w++] = u;
 	}
 	m->nusage = w;
 }
@@ -1053,7 +1050,7 @@ static void gap_record(Model *m, int rt, int64_t from, int64_t to, int64_t now_m
 		line_localf(m, rt, LOG_WARN, now_ms, "gap: event %lld was lost", (long long)from);
 	else
 		line_localf(m, rt, LOG_WARN, now_ms, "gap: events %lld..%lld (%lld) were lost",
-		            (long long)from, (long long)to, (long long)(to - from + 1));
+		            (long long)from, (long long)to, (long long)to - (long long)from + 1);
 	if (info) {
 		info->gap = true;
 		info->gap_from = from;
@@ -1175,8 +1172,8 @@ static unsigned apply_threads(Model *m, int rt, const EvThreads *ev, int64_t now
 		r->hist_len = 0;
 		r->hist_head = 0;
 	}
-	if (r->ncores > 0) {
-		for (size_t c = 0; c < r->ncores; c++) {
+	if (nc > 0 && r->ncores == nc) {
+		for (size_t c = 0; c < nc; c++) {
 			double v = isfinite(ev->cores[c]) ? ev->cores[c] : 0.0;
 			v = v < 0 ? 0 : v > 1 ? 1 : v;
 			r->cores_now[c] = v;
