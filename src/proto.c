@@ -58,20 +58,21 @@ typedef enum FieldKind {
 
 typedef struct ObjSpec ObjSpec;
 
+/* Members ordered by size (no padding holes); tables use designated initializers. */
 typedef struct FieldSpec {
 	const char *key;
 	size_t keylen;            /* strlen(key), set by KEY() */
-	FieldKind kind;
-	bool required;
-	bool nullable;            /* JSON null is a value (sets `has`, pointer NULL) */
 	size_t off;               /* destination offset in the struct */
 	size_t count_off;         /* list kinds: offset of the size_t count */
-	unsigned has;             /* presence bit, or 0 */
 	const char *const *names; /* F_ENUM: name table */
-	int nnames;
 	size_t max;               /* list kinds: items kept (0: all) */
 	size_t elem_size;         /* F_OBJLIST: size of one element */
 	const ObjSpec *sub;       /* F_OBJECT, F_OBJLIST */
+	FieldKind kind;
+	unsigned has;             /* presence bit, or 0 */
+	int nnames;               /* F_ENUM: entries in names */
+	bool required;
+	bool nullable;            /* JSON null is a value (sets `has`, pointer NULL) */
 } FieldSpec;
 
 struct ObjSpec {
