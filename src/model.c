@@ -595,6 +595,94 @@ static void agent_resolve_waiters(Model *m, int ni, const char *key, size_t kl)
 	}
 }
 
+static void model_relink(Model *m);
+static int usage_row(Model *m, int rt, const EvUsage *ev);
+
+/* Fold usage row ui (of an agent being forgotten) into its runtime's row for the same
+ * provider and model with no agent, so per-model totals stay whole; frees row ui's strings. */
+static void usage_fold(Model *m, size_t ui)
+{
+	ModelUsage *u = &m->usage[ui];
+	EvUsage k = {.agent = NULL, .provider = u->provider, .model = u->model};
+	int di = usage_row(m, u->runtime, &k);   /* may move m->usage */
+	u = &m->usage[ui];
+	if (di >= 0) {
+		ModelUsage *d = &m->usage[di];
+		tokens_add(&d->tokens, &u->tokens);
+		tokens_add(&d->unbilled, &u->unbilled);
+		d->billed_usd += u->billed_usd;
+		d->calls += u->calls;
+		rate_merge(&d->rate, &u->rate);
+	}
+	usage_clear(u);
+}
+
+/* Count the finished agents (completed, failed, canceled) afresh. */
+static void agents_count_final(Model *m)
+{
+	m->agents_final = 0;
+	for (size_t i = 0; i < m->nagents; i++)
+		m->agents_final += agent_status_is_final(m->agents[i].status);
+}
+
+/* Keep the finished agents bounded: past MODEL_AGENTS_DONE_MAX of them, forget the oldest
+ * (completed and canceled ones first, failed ones only when those run out) until a tenth of
+ * that room is free. Live agents are never forgotten. The forgotten agents' usage rows
+ * fold into per-model rows, so runtime, model and fleet totals are unchanged; their tasks
+ * stay (unlinked) until the task table forgets them. Deterministic, like tasks_evict. */
+static void agents_evict(Model *m)
+{
+	size_t target = MODEL_AGENTS_DONE_MAX - MODEL_AGENTS_DONE_MAX / 10;
+	size_t drop = m->agents_final > target ? m->agents_final - target : 0;
+	size_t w = 0;
+	char key[KEY_MAX];
+	StrMap gone;
+
+	strmap_init(&gone);
+	for (int pass = 0; pass < 2 && drop > 0; pass++) {
+		for (size_t i = 0; i < m->nagents && drop > 0; i++) {
+			ModelAgent *a = &m->agents[i];
+			if (!agent_status_is_final(a->status) || (pass == 0) == (a->status == AGENT_FAILED))
+				continue;
+			if (strmap_put(&gone, key, mkey(key, a->runtime, a->id, NULL, NULL, 1), 1) == 0)
+				drop--;
+		}
+	}
+	for (size_t i = 0; i < m->nagents; i++) {
+		ModelAgent *a = &m->agents[i];
+		if (strmap_get(&gone, key, mkey(key, a->runtime, a->id, NULL, NULL, 1)) >= 0)
+			agent_clear(a);
+		else
+			m->agents[w++] = *a;
+	}
+	if (w < m->nagents) {
+		m->nagents = w;
+		size_t nu = m->nusage;
+		for (size_t i = 0; i < nu; i++) {
+			ModelUsage *u = &m->usage[i];
+			if (u->agent != NULL && u->agent[0] != '\0' &&
+			    strmap_get(&gone, key, mkey(key, u->runtime, u->agent, NULL, NULL, 1)) >= 0)
+				usage_fold(m, i);
+		}
+		/* Compact the usage rows whose strings were freed, and re-key the rest. */
+		strmap_clear(&m->usage_map);
+		w = 0;
+		for (size_t i = 0; i < m->nusage; i++) {
+			ModelUsage u = m->usage[i];
+			if (u.agent == NULL)
+				continue;
+			size_t kl = mkey(key, u.runtime, u.agent, u.provider, u.model, 3);
+			strmap_put(&m->usage_map, key, kl, (int)w);
+			m->usage[w++] = u;
+		}
+		m->nusage = w;
+		m->reindexed++;
+		model_relink(m);
+	}
+	strmap_free(&gone);
+	agents_count_final(m);
+}
+
 /* The agent (rt, id), created when absent. -1 when out of memory. */
 static int agent_get(Model *m, int rt, const char *id, int64_t now_ms, bool *created)
 {
@@ -657,10 +745,15 @@ static unsigned agent_upsert(Model *m, int rt, const EvAgent *ev, int64_t now_ms
 	}
 	if ((ev->has & HAS_STATUS) && (unsigned)ev->status < AGENT_STATUS_COUNT &&
 	    ev->status != a->status) {
+		m->agents_final += (size_t)agent_status_is_final(ev->status);
+		m->agents_final -= (size_t)agent_status_is_final(a->status);
 		a->status = ev->status;
 		a->status_ms = now_ms;
 		dirty |= DIRTY_HEADER;
 	}
+	/* Last: this may move every agent, a included. */
+	if (m->agents_final > MODEL_AGENTS_DONE_MAX)
+		agents_evict(m);
 	return dirty;
 }
 
@@ -698,8 +791,6 @@ static void task_set_deps(ModelTask *t, const EvTask *ev)
 	}
 }
 
-static void model_relink(Model *m);
-
 /* Keep the task table bounded: past MODEL_TASKS_MAX, forget the oldest finished tasks
  * until a tenth of the room is free. Live tasks are never forgotten, so the table can
  * stay over the cap; the next attempt then waits until it has grown by another tenth,
@@ -730,6 +821,7 @@ static void tasks_evict(Model *m)
 				if (a->current_task >= 0)
 					a->current_task = tmap[a->current_task];
 			}
+			m->reindexed++;
 			model_relink(m);
 		}
 		free(tmap);
@@ -993,6 +1085,7 @@ static void model_purge(Model *m, int rt, bool usage)
 	}
 	m->ntasks = w;
 	m->tasks_evict_at = 0;   /* the table shrank: the cap applies afresh */
+	m->reindexed++;
 	w = 0;
 	for (size_t i = 0; i < m->nagents; i++) {
 		ModelAgent *a = &m->agents[i];
@@ -1005,6 +1098,7 @@ static void model_purge(Model *m, int rt, bool usage)
 		m->agents[w++] = *a;
 	}
 	m->nagents = w;
+	agents_count_final(m);
 	free(tmap);
 	model_relink(m);
 

@@ -60,6 +60,14 @@ typedef struct PendingVerb {
 	bool all_runtimes; /* :cancel all without a runtime selected */
 } PendingVerb;
 
+/* An agent or task held by identity, so that a selection survives the model moving its
+ * rows to other indices (tables bounded, runtime purged, replay seeking to another model). */
+typedef struct UiPick {
+	int idx;   /* the index it was saved at, -1 none */
+	int rt;
+	char *id;
+} UiPick;
+
 typedef struct Ui {
 	App *app;
 	Model *m;
@@ -98,6 +106,12 @@ typedef struct Ui {
 	int mark_kind[UI_MARKS_MAX];
 	char budget_line[UI_STATUS_MAX]; /* the countdown, shown over the status line */
 	int exit_code;
+	/* selection by identity (ui_keep_save / ui_keep_restore) */
+	const Model *keep_model;
+	unsigned keep_reindexed;
+	UiPick keep_agent, keep_task, keep_graph;
+	UiPick *keep_tags;
+	size_t nkeep_tags;
 } Ui;
 
 /* ---- status line and redraw ---- */
@@ -107,6 +121,9 @@ static void ui_status(Ui *ui, bool error, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static void ui_redraw_now(App *a, void *ud);
+static bool ui_tags_fit(Ui *ui);
+static void ui_keep_save(Ui *ui);
+static void ui_keep_restore(Ui *ui);
 static void ui_budgets(Ui *ui, int64_t now_ms);
 static void ui_replay_sync(Ui *ui);
 static void ui_replay_timer(App *a, void *ud);
@@ -151,6 +168,7 @@ static void ui_redraw_now(App *a, void *ud)
 		ui_replay_sync(ui);
 		ui->s.now_ms = replay_pos_ms(ui->rp);
 	}
+	ui_keep_restore(ui);
 	ui_budgets(ui, ui->s.now_ms);
 	const char *status = ui->s.status_msg;
 	bool status_err = ui->s.status_is_error;
@@ -170,6 +188,110 @@ static void ui_redraw_now(App *a, void *ud)
 	ui->s.status_msg = status;
 	ui->s.status_is_error = status_err;
 	ui->last_paint_ms = app_now_ms();
+	ui_keep_save(ui);
+}
+
+/* ---- selection by identity ---- */
+
+/* Remember row idx (of agents when agent, else of tasks) by identity in p. */
+static void pick_save(UiPick *p, const Model *m, int idx, bool agent)
+{
+	size_t n = agent ? m->nagents : m->ntasks;
+	if (idx == p->idx && (idx < 0 || p->id != NULL))
+		return;
+	free(p->id);
+	p->id = NULL;
+	p->idx = idx >= 0 && (size_t)idx < n ? idx : -1;
+	if (p->idx < 0)
+		return;
+	p->rt = agent ? m->agents[idx].runtime : m->tasks[idx].runtime;
+	p->id = strdup(agent ? m->agents[idx].id : m->tasks[idx].id);
+	if (p->id == NULL)
+		p->idx = -1;
+}
+
+/* The index p now has in m, or -1. */
+static int pick_find(const UiPick *p, const Model *m, bool agent)
+{
+	if (p->idx < 0 || p->id == NULL)
+		return -1;
+	return agent ? model_find_agent(m, p->rt, p->id) : model_find_task(m, p->rt, p->id);
+}
+
+/* Forget p. */
+static void pick_free(UiPick *p)
+{
+	free(p->id);
+	p->id = NULL;
+	p->idx = -1;
+}
+
+/* Forget the remembered tags. */
+static void ui_keep_tags_free(Ui *ui)
+{
+	for (size_t i = 0; i < ui->nkeep_tags; i++)
+		free(ui->keep_tags[i].id);
+	free(ui->keep_tags);
+	ui->keep_tags = NULL;
+	ui->nkeep_tags = 0;
+}
+
+/* Remember the selection, the graph's agent and the tags by identity (after the UI acted). */
+static void ui_keep_save(Ui *ui)
+{
+	const Model *m = ui->m;
+	ui->keep_model = m;
+	ui->keep_reindexed = m->reindexed;
+	pick_save(&ui->keep_agent, m, ui->s.sel_agent, true);
+	pick_save(&ui->keep_task, m, ui->s.sel_task, false);
+	pick_save(&ui->keep_graph, m, ui->s.graph_agent, true);
+	ui_keep_tags_free(ui);
+	size_t n = ui->s.tagged_agents ? ui->s.ntagged_cap : 0, k = 0;
+	for (size_t a = 0; a < n && a < m->nagents; a++)
+		k += ui->s.tagged_agents[a] != 0;
+	if (k == 0 || (ui->keep_tags = calloc(k, sizeof(*ui->keep_tags))) == NULL)
+		return;
+	for (size_t a = 0; a < n && a < m->nagents; a++) {
+		if (!ui->s.tagged_agents[a])
+			continue;
+		UiPick *p = &ui->keep_tags[ui->nkeep_tags++];
+		p->idx = -1;
+		pick_save(p, m, (int)a, true);
+	}
+}
+
+/* If the model renumbered its rows (or is another model) since ui_keep_save, find the
+ * selection, the graph's agent and the tags again by identity (before the UI acts). */
+static void ui_keep_restore(Ui *ui)
+{
+	const Model *m = ui->m;
+	if (ui->keep_model == NULL ||
+	    (m == ui->keep_model && m->reindexed == ui->keep_reindexed))
+		return;
+	ui->s.sel_agent = pick_find(&ui->keep_agent, m, true);
+	ui->s.sel_task = pick_find(&ui->keep_task, m, false);
+	ui->s.graph_agent = pick_find(&ui->keep_graph, m, true);
+	ui->keep_agent.idx = ui->keep_task.idx = ui->keep_graph.idx = -2; /* save anew */
+	if (ui->s.tagged_agents)
+		memset(ui->s.tagged_agents, 0, ui->s.ntagged_cap);
+	if (ui->nkeep_tags > 0)
+		ui_tags_fit(ui);
+	for (size_t i = 0; i < ui->nkeep_tags; i++) {
+		int a = pick_find(&ui->keep_tags[i], m, true);
+		if (a >= 0 && (size_t)a < ui->s.ntagged_cap)
+			ui->s.tagged_agents[a] = 1;
+	}
+	ui->keep_model = m;
+	ui->keep_reindexed = m->reindexed;
+}
+
+/* Free what the identity keeping holds. */
+static void ui_keep_free(Ui *ui)
+{
+	pick_free(&ui->keep_agent);
+	pick_free(&ui->keep_task);
+	pick_free(&ui->keep_graph);
+	ui_keep_tags_free(ui);
 }
 
 /* ---- selection helpers ---- */
@@ -1317,7 +1439,7 @@ static void ui_mouse(Ui *ui, const CrtMouse *ms)
 }
 
 /* One key in normal mode. */
-static void ui_key(Ui *ui, int key, const CrtMouse *ms)
+static void ui_key_act(Ui *ui, int key, const CrtMouse *ms)
 {
 	if (key == KEYC_RESIZE) {
 		ui_dirty(ui);
@@ -1345,6 +1467,16 @@ static void ui_key(Ui *ui, int key, const CrtMouse *ms)
 	if (a == ACT_NONE || action_table[a].scope != SCOPE_REPLAY)
 		a = keymap_lookup(&ui->km, ui_scope(ui), key);
 	ui_act(ui, a);
+}
+
+/* Handle one key with the selection found again by identity first and remembered after
+ * (found again once more in between when the key itself swapped the model: a replay seek). */
+static void ui_key(Ui *ui, int key, const CrtMouse *ms)
+{
+	ui_keep_restore(ui);
+	ui_key_act(ui, key, ms);
+	ui_keep_restore(ui);
+	ui_keep_save(ui);
 }
 
 /* ---- hooks from the loop ---- */
@@ -1638,6 +1770,7 @@ out_model:
 out_replay:
 	replay_free(ui.rp);
 out_settings:
+	ui_keep_free(&ui);
 	ui_state_free(&ui.s);
 	prices_free(&ui.prices);
 	config_free(&ui.cfg);
@@ -1750,6 +1883,7 @@ out_store:
 	if (demo)
 		demo_stop(demo);
 out_settings:
+	ui_keep_free(&ui);
 	ui_state_free(&ui.s);
 	prices_free(&ui.prices);
 	config_free(&ui.cfg);

@@ -99,6 +99,16 @@ static uint32_t rate_at(const RateRing *r, int64_t sec)
 	return slot < 0 ? 0 : r->v[slot];
 }
 
+/* Add src's counts into dst, second by second. */
+void rate_merge(RateRing *dst, const RateRing *src)
+{
+	for (int64_t sec = src->head_sec - RATE_BUCKETS + 1; sec <= src->head_sec; sec++) {
+		uint32_t v = rate_at(src, sec);
+		if (v > 0)
+			rate_add(dst, sec * 1000, v);
+	}
+}
+
 /* Average per second over the last window_s full seconds before now_ms. */
 double rate_per_sec(const RateRing *r, int64_t now_ms, int window_s)
 {

@@ -28,7 +28,8 @@
 #define MODEL_LINE_TEXT_MAX 1024    /* bytes of text kept per ring entry */
 #define MODEL_COMMANDS_MAX  1000    /* commands kept (oldest dropped) */
 #define MODEL_GAPS_MAX      1000    /* gaps kept (oldest dropped, still counted) */
-#define MODEL_TASKS_MAX     20000   /* tasks kept: past this the oldest finished ones go */
+#define MODEL_TASKS_MAX     10000   /* tasks kept: past this the oldest finished ones go */
+#define MODEL_AGENTS_DONE_MAX 250   /* finished agents kept: past this the oldest go */
 #define MODEL_CORE_HISTORY  120     /* samples of per-core history */
 #define MODEL_ACK_TIMEOUT_MS 10000  /* a command with no ack after this is unanswered */
 
@@ -219,6 +220,8 @@ typedef struct Model {
 	unsigned generation;       /* bumped on every change: cheap "did anything change" */
 	StrMap agent_wait, task_wait; /* model.c only: awaited agent key -> first waiter */
 	size_t tasks_evict_at;     /* model.c only: task count that triggers the next eviction */
+	size_t agents_final;       /* model.c only: agents completed, failed or canceled */
+	unsigned reindexed;        /* bumped whenever agents or tasks move to other indices */
 } Model;
 
 /* What model_apply did with an event beyond dirtying state. */

@@ -41,6 +41,9 @@ typedef struct RateRing {
  * backwards lands in the oldest bucket still kept. */
 void rate_add(RateRing *r, int64_t now_ms, int64_t n);
 
+/* Add src's counts into dst, second by second. */
+void rate_merge(RateRing *dst, const RateRing *src);
+
 /* Average per second over the last window_s full seconds before now_ms. */
 double rate_per_sec(const RateRing *r, int64_t now_ms, int window_s);
 

@@ -579,6 +579,85 @@ static void test_task_table_bounded(void **state)
 	model_free(m);
 }
 
+/* Past MODEL_AGENTS_DONE_MAX finished agents the oldest are forgotten, completed ones
+ * before failed ones: live ones stay, the forgotten ones' usage folds into a per-model row
+ * so totals are unchanged, their tasks stay, and reindexed tells holders of indices to look
+ * again. */
+static void test_agent_table_bounded(void **state)
+{
+	(void)state;
+	enum { N = MODEL_AGENTS_DONE_MAX * 4 };
+	Model *m = model_with_runtime("rt", "i");
+	char id[32];
+	int64_t seq = 0;
+	unsigned re = m->reindexed;
+	/* N agents: even ones finish (every tenth of those fails), odd ones keep working. */
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof id, "agent-%d", i);
+		int st = i % 2 ? AGENT_WORKING : i % 20 == 0 ? AGENT_FAILED : AGENT_COMPLETED;
+		Event e = ev_agent(++seq, id, NULL, st);
+		model_apply(m, 0, &e, T0 + i, NULL);
+		Event u = ev_usage(++seq, id, i % 4 < 2 ? "gpt-a" : "gpt-b", 10, 5, 0, 0, 0, 0.5);
+		model_apply(m, 0, &u, T0 + i, NULL);
+		if (i == 2) {
+			Event t = ev_task(++seq, "t-of-2", "agent-2", TASK_COMPLETED);
+			model_apply(m, 0, &t, T0, NULL);
+		}
+	}
+	/* N/2 finished: over the cap, so down to 90 % of it each time it passed it. */
+	assert_true(m->reindexed != re);
+	size_t final = 0, failed = 0;
+	for (size_t i = 0; i < m->nagents; i++) {
+		final += agent_status_is_final(m->agents[i].status);
+		failed += m->agents[i].status == AGENT_FAILED;
+	}
+	assert_true(final <= MODEL_AGENTS_DONE_MAX);
+	assert_true(final >= MODEL_AGENTS_DONE_MAX - MODEL_AGENTS_DONE_MAX / 10);
+	assert_int_equal(m->nagents, N / 2 + final);               /* every live one stayed */
+	assert_int_equal(failed, N / 20);                            /* failed ones go last */
+	assert_true(model_find_agent(m, 0, "agent-0") >= 0);         /* failed: kept */
+	assert_true(model_find_agent(m, 0, "agent-2") < 0);          /* oldest completed: gone */
+	assert_true(model_find_agent(m, 0, "agent-1") >= 0);         /* working: kept */
+	snprintf(id, sizeof id, "agent-%d", N - 2);                  /* newest finished: kept */
+	assert_true(model_find_agent(m, 0, id) >= 0);
+	int ti = model_find_task(m, 0, "t-of-2");
+	assert_true(ti >= 0);
+	assert_int_equal(m->tasks[ti].agent, -1);
+	/* Totals per model are whole: the usage rows still add up to the fleet's. */
+	Tokens sum = {0};
+	double usd = 0;
+	uint64_t calls = 0;
+	for (size_t i = 0; i < m->nusage; i++) {
+		tokens_add(&sum, &m->usage[i].tokens);
+		usd += m->usage[i].billed_usd;
+		calls += m->usage[i].calls;
+	}
+	assert_int_equal(sum.input, m->tokens.input);
+	assert_int_equal(sum.input, 10 * N);
+	assert_int_equal(sum.output, 5 * N);
+	assert_true(usd > m->billed_usd - 1e-6 && usd < m->billed_usd + 1e-6);
+	assert_int_equal(calls, N);
+	/* Every remaining row is findable under its key (the usage map was rebuilt). */
+	Event u = ev_usage(++seq, "agent-1", "gpt-a", 1, 0, 0, 0, 0, 0.0);
+	size_t nu = m->nusage;
+	model_apply(m, 0, &u, T0 + N, NULL);
+	assert_int_equal(m->nusage, nu);
+	/* A clone folds on identically. */
+	Model *c = model_clone(m);
+	assert_non_null(c);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof id, "late-%d", i);
+		Event e = ev_agent(++seq, id, NULL, AGENT_COMPLETED);
+		model_apply(m, 0, &e, T0 + N + i, NULL);
+		model_apply(c, 0, &e, T0 + N + i, NULL);
+	}
+	assert_int_equal(c->nagents, m->nagents);
+	for (size_t i = 0; i < m->nagents; i++)
+		assert_string_equal(c->agents[i].id, m->agents[i].id);
+	model_free(c);
+	model_free(m);
+}
+
 /* More live tasks than the cap: none is forgotten; once some finish and the table grows
  * by another tenth, those finished ones go and the live ones stay. */
 static void test_task_table_live_over_cap(void **state)
@@ -1326,6 +1405,7 @@ int main(void)
 		cmocka_unit_test(test_many_tasks),
 		cmocka_unit_test(test_task_table_bounded),
 		cmocka_unit_test(test_task_table_live_over_cap),
+		cmocka_unit_test(test_agent_table_bounded),
 		cmocka_unit_test(test_wait_remove),
 		cmocka_unit_test(test_line_ring),
 		cmocka_unit_test(test_message_log),

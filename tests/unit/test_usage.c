@@ -67,6 +67,25 @@ static void test_rate_window(void **state)
 	assert_float_equal(rate_per_sec(&r, t0 + 1000000, 60), 0.0, 1e-9);
 }
 
+/* rate_merge adds the source's seconds into the destination, wherever their heads are. */
+static void test_rate_merge(void **state)
+{
+	(void)state;
+	RateRing a = {0}, b = {0};
+	double out[5];
+	rate_add(&a, 100000, 4);       /* second 100 */
+	rate_add(&a, 102000, 6);       /* second 102 */
+	rate_add(&b, 101000, 10);      /* second 101 */
+	rate_add(&b, 103000, 1);       /* second 103: b is ahead of a */
+	rate_merge(&a, &b);
+	rate_series(&a, 104000, out, 5);  /* seconds 100..104 */
+	assert_true(out[0] == 4 && out[1] == 10 && out[2] == 6 && out[3] == 1 && out[4] == 0);
+	RateRing empty = {0};
+	rate_merge(&a, &empty);
+	rate_series(&a, 104000, out, 5);
+	assert_true(out[0] == 4 && out[1] == 10 && out[2] == 6 && out[3] == 1);
+}
+
 /* Advancing time zeroes skipped buckets; a far jump clears all; going back is bounded. */
 static void test_rate_jumps(void **state)
 {
@@ -302,7 +321,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens_add),   cmocka_unit_test(test_rate_window),
-		cmocka_unit_test(test_rate_jumps),   cmocka_unit_test(test_prices_parse),
+		cmocka_unit_test(test_rate_jumps),   cmocka_unit_test(test_rate_merge),   cmocka_unit_test(test_prices_parse),
 		cmocka_unit_test(test_prices_find),  cmocka_unit_test(test_prices_memo),
 		cmocka_unit_test(test_prices_cost),
 		cmocka_unit_test(test_default_table),
