@@ -753,7 +753,7 @@ void app_on_event(App *a, Conn *c, const Event *ev, const char *raw, size_t len,
 			if (r < 0)
 				a->stats.store_errors++;
 			else if (r != STORE_DUP)
-				a->stats.stored++;
+				a->stats.queued++;
 			app_commit_soon(a);
 		}
 		if (ev->type == EV_ACK)
@@ -806,7 +806,7 @@ void app_on_foreign(App *a, int rt, const char *url, const char *runtime_id,
 		if (r < 0)
 			a->stats.store_errors++;
 		else if (r != STORE_DUP)
-			a->stats.stored++;
+			a->stats.queued++;
 		app_commit_soon(a);
 	}
 	for (size_t i = 0; i < n && a->hooks.event; i++)

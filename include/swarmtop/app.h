@@ -59,7 +59,8 @@ typedef struct AppHooks {
 
 /* Totals across connections, for status lines. */
 typedef struct AppStats {
-	uint64_t events, stored, duplicates, rejects, oversize, binary, gaps, store_errors;
+	/* queued: rows handed to the store (store_stats says how many were committed) */
+	uint64_t events, queued, duplicates, rejects, oversize, binary, gaps, store_errors;
 	int runtimes, connected;
 } AppStats;
 
