@@ -810,7 +810,8 @@ void app_on_foreign(App *a, int rt, const char *url, const char *runtime_id,
 		app_commit_soon(a);
 	}
 	for (size_t i = 0; i < n && a->hooks.event; i++)
-		a->hooks.event(a->hooks.ud, rt, &evs[i], raw, len, false, i + 1 == n ? dirty : 0);
+		a->hooks.event(a->hooks.ud, rt, &evs[i], i == 0 ? raw : NULL, i == 0 ? len : 0,
+		               false, i + 1 == n ? dirty : 0);
 }
 
 /* A rejected message. */

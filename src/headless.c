@@ -533,7 +533,8 @@ static void tail_on_event(void *ud, int rt, const Event *ev, const char *raw, si
 	if (dup)
 		return;
 	if (t->o->json) {
-		hl_put_json(stdout, raw, len, true);
+		if (raw != NULL)   /* a foreign message mapped to several events: once */
+			hl_put_json(stdout, raw, len, true);
 	} else {
 		char when[32], rname[HL_FIELD_MAX], type[64];
 		hl_clock(ev->type == EV_HELLO ? app_now_ms() : ev->ts, when, sizeof(when));

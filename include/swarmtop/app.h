@@ -42,7 +42,9 @@ typedef struct AppHooks {
 	void *ud;
 	/* a hello arrived on runtime rt */
 	void (*hello)(void *ud, int rt, const EvHello *h);
-	/* a valid message; raw is NUL-terminated, exactly as received; dup: already seen */
+	/* a valid message; raw is NUL-terminated, exactly as received; dup: already seen.
+	 * A foreign message (AG-UI, OTLP) that maps to several events passes raw with the
+	 * first of them only (NULL, 0 with the rest), so it is shown once. */
 	void (*event)(void *ud, int rt, const Event *ev, const char *raw, size_t len, bool dup,
 	              unsigned dirty);
 	/* a rejected message (reason from proto_decode) */
