@@ -8,8 +8,10 @@
  *
  * Pure: must not do I/O or read the clock. Every byte is hostile: required
  * fields are checked and named in the rejection, strings are truncated to the
- * protocol's limits, counts are checked for integrality and range, and the
- * number of open things is bounded (AGUI_MAX_OPEN).
+ * protocol's limits (never inside a UTF-8 sequence), counts are checked for
+ * integrality and range, and the number of open things is bounded (AGUI_MAX_OPEN).
+ * A rejected message changes nothing (replay never sees it): handlers fail before
+ * they change the state, and what closing the chunk runs did first is undone.
  */
 #include "swarmtop/agui.h"
 
@@ -46,6 +48,8 @@ typedef struct AguiItem {
 	int role;        /* messages: MessageRole */
 	bool reasoning;  /* messages: a reasoning message */
 	bool chunk;      /* opened by a *_CHUNK event */
+	bool closing;    /* messages: closed by close_chunks, forgotten when the call succeeds */
+	bool unchunked;  /* tools: chunk cleared by close_chunks (set again if the call fails) */
 	char *buf;       /* assembled deltas (NUL-terminated when non-NULL) */
 	size_t len;
 	cJSON *doc;      /* AK_DOC: the state */
@@ -58,6 +62,7 @@ struct AguiState {
 	InteropEvents out;
 	AguiItem *items;
 	size_t nitems, cap;
+	size_t nclosing;       /* items with closing set (during one call only) */
 	StrMap seen;           /* message ids already shown */
 	uint64_t unknown;
 	uint64_t nsteps;       /* makes step task ids unique */
@@ -81,6 +86,36 @@ typedef struct Scope {
 static char *xdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* How many bytes of s "%.*s" may print for at most max: never a cut UTF-8 sequence. */
+static int u8cut(const char *s, int max)
+{
+	size_t n = strnlen(s, (size_t)max + 1);
+	if (n <= (size_t)max)
+		return (int)n;
+	n = (size_t)max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return (int)n;
+}
+
+/* Drop (in place) the UTF-8 sequences that a byte-count cut left incomplete. */
+static void u8mend(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+	while (*r) {
+		size_t need = *r >= 0xF0 ? 3 : *r >= 0xE0 ? 2 : *r >= 0xC0 ? 1 : 0, k = 1;
+		while (k <= need && (r[k] & 0xC0) == 0x80)
+			k++;
+		if (k <= need) {
+			r += k;
+			continue;
+		}
+		while (k--)
+			*w++ = *r++;
+	}
+	*w = '\0';
 }
 
 /* A string member, or NULL. */
@@ -111,13 +146,25 @@ static int64_t jcount(const cJSON *o, const char *key)
 	return (int64_t)v->valuedouble;
 }
 
-/* Index of the newest item of kind with id (NULL id: any), or -1. */
+/* Index of the newest item of kind with id (NULL id: any), or -1. Closing items are gone. */
 static int item_find(const AguiState *s, AguiKind kind, const char *id)
 {
 	for (size_t i = s->nitems; i-- > 0;)
-		if (s->items[i].kind == kind && (id == NULL || !strcmp(s->items[i].id, id)))
+		if (s->items[i].kind == kind && !s->items[i].closing &&
+		    (id == NULL || !strcmp(s->items[i].id, id)))
 			return (int)i;
 	return -1;
+}
+
+/* True when message id has been shown (or is being shown by this call's chunk closing). */
+static bool msg_seen(const AguiState *s, const char *id)
+{
+	if (strmap_get(&s->seen, id, strlen(id)) >= 0)
+		return true;
+	for (size_t i = 0; s->nclosing > 0 && i < s->nitems; i++)
+		if (s->items[i].closing && !strcmp(s->items[i].id, id))
+			return true;
+	return false;
 }
 
 /* Free one item's memory. */
@@ -141,16 +188,23 @@ static void item_drop(AguiState *s, int i)
 	s->nitems--;
 }
 
+/* True when one more thing may be opened; false with err set (AGUI_MAX_OPEN reached). */
+static bool room(Ctx *c)
+{
+	if (c->s->nitems - c->s->nclosing < AGUI_MAX_OPEN)
+		return true;
+	snprintf(c->err, PROTO_ERR_MAX, "%.40s: more than %d open runs, steps, tools "
+	         "and messages", c->type, AGUI_MAX_OPEN);
+	return false;
+}
+
 /* A new item; NULL with err set when too many are open or memory is out. */
 static AguiItem *item_add(Ctx *c, AguiKind kind, const char *id, const char *task,
                           const char *agent, const char *scope)
 {
 	AguiState *s = c->s;
-	if (s->nitems >= AGUI_MAX_OPEN) {
-		snprintf(c->err, PROTO_ERR_MAX, "%.40s: more than %d open runs, steps, tools "
-		         "and messages", c->type, AGUI_MAX_OPEN);
+	if (!room(c))
 		return NULL;
-	}
 	if (s->nitems == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 32;
 		AguiItem *nv = realloc(s->items, nc * sizeof(*nv));
@@ -315,7 +369,7 @@ static char *content_text(const cJSON *v)
 		const char *ty = jstr(p, "type");
 		char tmp[64];
 		if (t == NULL && ty) {
-			snprintf(tmp, sizeof(tmp), "[%.40s]", ty);
+			snprintf(tmp, sizeof(tmp), "[%.*s]", u8cut(ty, 40), ty);
 			t = tmp;
 		}
 		if (t == NULL || out == NULL)
@@ -373,12 +427,18 @@ static void emit_usage(Ctx *c, const char *agent, const char *task)
 
 /* ---- closing things ---- */
 
-/* Emit an open message (if it has not been shown) and forget it. */
-static void msg_flush(Ctx *c, int i)
+/* Remember message id as shown (the set starts again when full). */
+static void msg_mark_seen(AguiState *s, const char *id)
 {
-	AguiItem *it = &c->s->items[i];
-	size_t klen = strlen(it->id);
-	if (strmap_get(&c->s->seen, it->id, klen) < 0) {
+	if (s->seen.count >= AGUI_MAX_SEEN)
+		strmap_clear(&s->seen);
+	strmap_put(&s->seen, id, strlen(id), 1);
+}
+
+/* Emit an open message unless it has been shown. */
+static void msg_emit(Ctx *c, const AguiItem *it)
+{
+	if (!msg_seen(c->s, it->id)) {
 		Event *ev = interop_push(&c->s->out, EV_MESSAGE);
 		if (ev) {
 			EvMessage *m = &ev->u.message;
@@ -397,10 +457,14 @@ static void msg_flush(Ctx *c, int i)
 				                      EVENT_TEXT_MAX);
 			}
 		}
-		if (c->s->seen.count >= AGUI_MAX_SEEN)
-			strmap_clear(&c->s->seen);
-		strmap_put(&c->s->seen, it->id, klen, 1);
 	}
+}
+
+/* Emit an open message (if it has not been shown) and forget it. */
+static void msg_flush(Ctx *c, int i)
+{
+	msg_emit(c, &c->s->items[i]);
+	msg_mark_seen(c->s, c->s->items[i].id);
 	item_drop(c->s, i);
 }
 
@@ -414,23 +478,47 @@ static void tool_args(Ctx *c, const AguiItem *it)
 	}
 }
 
-/* Close whatever a *_CHUNK run left open when a different event type arrives. */
+/* Close whatever a *_CHUNK run left open when a different event type arrives: the
+ * events go out first, but the messages are only marked closing (forgotten by
+ * chunks_done when the call succeeds) so that a rejected message changes nothing. */
 static void close_chunks(Ctx *c)
 {
 	for (size_t i = c->s->nitems; i-- > 0;) {
 		AguiItem *it = &c->s->items[i];
-		if (!it->chunk)
+		if (!it->chunk || it->closing)
 			continue;
 		if (it->kind == AK_MSG) {
 			bool reasoning = it->reasoning;
 			if (!strcmp(c->type, reasoning ? "REASONING_MESSAGE_CHUNK" : "TEXT_MESSAGE_CHUNK"))
 				continue;
-			msg_flush(c, (int)i);
+			msg_emit(c, it);
+			it->closing = true;
+			c->s->nclosing++;
 		} else if (it->kind == AK_TOOL && strcmp(c->type, "TOOL_CALL_CHUNK") != 0) {
 			it->chunk = false;
+			it->unchunked = true;
 			tool_args(c, it);
 		}
 	}
+}
+
+/* After the call: what close_chunks did is kept (ok) or undone (the message was rejected). */
+static void chunks_done(AguiState *s, bool ok)
+{
+	for (size_t i = s->nitems; i-- > 0;) {
+		AguiItem *it = &s->items[i];
+		if (it->unchunked && !ok)
+			it->chunk = true;
+		it->unchunked = false;
+		if (!it->closing)
+			continue;
+		it->closing = false;
+		if (ok) {
+			msg_mark_seen(s, it->id);
+			item_drop(s, (int)i);
+		}
+	}
+	s->nclosing = 0;
 }
 
 /* The newest item (not a run or document) opened inside scope task, or -1. */
@@ -438,7 +526,7 @@ static int scope_find(const AguiState *s, const char *scope_task)
 {
 	for (size_t i = s->nitems; i-- > 0;) {
 		const AguiItem *it = &s->items[i];
-		if (it->kind != AK_DOC && it->kind != AK_RUN && it->scope &&
+		if (it->kind != AK_DOC && it->kind != AK_RUN && !it->closing && it->scope &&
 		    !strcmp(it->scope, scope_task))
 			return (int)i;
 	}
@@ -492,21 +580,23 @@ static int on_run_started(Ctx *c)
 		return -1;
 	const char *parent = jstr(c->root, "parentRunId");
 	if (item_find(c->s, AK_RUN, run) >= 0) {
-		snprintf(c->err, PROTO_ERR_MAX, "RUN_STARTED: run '%.60s' is already running", run);
+		snprintf(c->err, PROTO_ERR_MAX, "RUN_STARTED: run '%.*s' is already running",
+		         u8cut(run, 60), run);
 		return -1;
 	}
 	if (!item_add(c, AK_RUN, run, run, thread, thread))
 		return -1;
 	char name[EVENT_NAME_MAX];
-	snprintf(name, sizeof(name), "thread %.200s", thread);
+	snprintf(name, sizeof(name), "thread %.*s", u8cut(thread, 200), thread);
 	emit_agent(c, thread, name, "AG-UI agent", NULL, AGENT_WORKING);
 	EvTask *t = emit_task(c, run, thread, TASK_WORKING);
 	if (t == NULL)
 		return 0;
 	char in[EVENT_NAME_MAX * 3];
-	snprintf(in, sizeof(in), "thread %.128s · run %.128s%s%.128s", thread, run,
-	         parent ? " · parent run " : "", parent ? parent : "");
-	snprintf(name, sizeof(name), "run %.200s", run);
+	snprintf(in, sizeof(in), "thread %.*s · run %.*s%s%.*s", u8cut(thread, 128), thread,
+	         u8cut(run, 128), run, parent ? " · parent run " : "",
+	         parent ? u8cut(parent, 128) : 0, parent ? parent : "");
+	snprintf(name, sizeof(name), "run %.*s", u8cut(run, 200), run);
 	t->name = interop_str(c->a, name, EVENT_NAME_MAX);
 	t->kind = "run";
 	t->input = interop_str(c->a, in, EVENT_TEXT_MAX);
@@ -524,10 +614,14 @@ static char *interrupt_text(const cJSON *outcome)
 	buf[0] = '\0';
 	cJSON_ArrayForEach(it, arr) {
 		const char *r = jstr(it, "reason"), *m = jstr(it, "message");
-		int w = snprintf(buf + n, sizeof(buf) - n, "%s%.100s%s%.200s", n ? "; " : "",
-		                 r ? r : "interrupt", m ? ": " : "", m ? m : "");
-		if (w < 0 || (size_t)w >= sizeof(buf) - n)
+		r = r ? r : "interrupt";
+		m = m ? m : "";
+		int w = snprintf(buf + n, sizeof(buf) - n, "%s%.*s%s%.*s", n ? "; " : "",
+		                 u8cut(r, 100), r, *m ? ": " : "", u8cut(m, 200), m);
+		if (w < 0 || (size_t)w >= sizeof(buf) - n) {
+			buf[n] = '\0';   /* not the part of an interrupt that did not fit */
 			break;
+		}
 		n += (size_t)w;
 	}
 	return strdup(n ? buf : "interrupt");
@@ -574,13 +668,15 @@ static int on_run_finished(Ctx *c)
 		st = TASK_INPUT_REQUIRED;
 		out = interrupt_text(oc);
 		char line[EVENT_NAME_MAX * 5];
-		snprintf(line, sizeof(line), "run %.100s interrupted: %s", run, out ? out : "");
+		snprintf(line, sizeof(line), "run %.*s interrupted: %s", u8cut(run, 100), run,
+		         out ? out : "");
 		Scope sc = scope_of(c->s, c->root);
 		emit_log(c, LOG_WARN, sc.agent, run, line);
 	} else if (ot && !strcmp(ot, "cancelled")) {
 		st = TASK_CANCELED;
 	} else if (ot && strcmp(ot, "success") != 0) {
-		snprintf(c->err, PROTO_ERR_MAX, "RUN_FINISHED: unknown 'outcome.type' '%.30s'", ot);
+		snprintf(c->err, PROTO_ERR_MAX, "RUN_FINISHED: unknown 'outcome.type' '%.*s'",
+		         u8cut(ot, 30), ot);
 		return -1;
 	} else {
 		out = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "result"), AGUI_OUTPUT_MAX);
@@ -598,8 +694,8 @@ static int on_run_error(Ctx *c)
 		return -1;
 	const char *code = jstr(c->root, "code");
 	char err[EVENT_NAME_MAX * 2];
-	snprintf(err, sizeof(err), "%s%.60s%s%.400s", code ? "[" : "", code ? code : "",
-	         code ? "] " : "", msg);
+	snprintf(err, sizeof(err), "%s%.*s%s%.*s", code ? "[" : "", code ? u8cut(code, 60) : 0,
+	         code ? code : "", code ? "] " : "", u8cut(msg, 400), msg);
 	int i = item_find(c->s, AK_RUN, NULL);
 	if (i < 0) {
 		emit_usage(c, AGUI_DEFAULT_AGENT, NULL);
@@ -619,7 +715,8 @@ static int on_sub_started(Ctx *c)
 	if (!id || !(name = need(c, "name")))
 		return -1;
 	if (item_find(c->s, AK_SUB, id) >= 0) {
-		snprintf(c->err, PROTO_ERR_MAX, "SUBAGENT_STARTED: '%.60s' is already running", id);
+		snprintf(c->err, PROTO_ERR_MAX, "SUBAGENT_STARTED: '%.*s' is already running",
+		         u8cut(id, 60), id);
 		return -1;
 	}
 	const char *psub = jstr(c->root, "parentSubagentRunId");
@@ -656,8 +753,8 @@ static int sub_end(Ctx *c, bool error)
 	if (error) {
 		const char *code = jstr(c->root, "code");
 		char e[EVENT_NAME_MAX * 2];
-		snprintf(e, sizeof(e), "%s%.60s%s%.400s", code ? "[" : "", code ? code : "",
-		         code ? "] " : "", msg);
+		snprintf(e, sizeof(e), "%s%.*s%s%.*s", code ? "[" : "", code ? u8cut(code, 60) : 0,
+		         code ? code : "", code ? "] " : "", u8cut(msg, 400), msg);
 		task_error(c, t, e);
 	} else if (t) {
 		char *out = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "result"),
@@ -705,13 +802,14 @@ static int scope_item(const AguiState *s, const char *task)
 static int on_step_started(Ctx *c)
 {
 	const char *name = need(c, "stepName");
-	if (!name)
+	if (!name || !room(c))   /* before the step count and the previous step change */
 		return -1;
 	Scope sc = scope_of(c->s, c->root);
 	int ps = open_step(c->s, sc.task);
 	char id[EVENT_ID_MAX + 1];
-	snprintf(id, sizeof(id), "%.60s/step:%.40s#%llu", sc.task ? sc.task : sc.agent, name,
-	         (unsigned long long)++c->s->nsteps);
+	const char *where = sc.task ? sc.task : sc.agent;
+	snprintf(id, sizeof(id), "%.*s/step:%.*s#%llu", u8cut(where, 60), where, u8cut(name, 40),
+	         name, (unsigned long long)++c->s->nsteps);
 	const char *parent = ps >= 0 ? c->s->items[ps].task : sc.task;
 	EvTask *t = emit_task(c, id, sc.agent, TASK_WORKING);
 	if (t) {
@@ -776,8 +874,8 @@ static AguiItem *tool_open(Ctx *c, const char *id, const char *name, bool chunk)
 	int ps = open_step(c->s, sc.task);
 	const char *parent = ps >= 0 ? c->s->items[ps].task : sc.task;
 	if (item_find(c->s, AK_TOOL, id) >= 0) {
-		snprintf(c->err, PROTO_ERR_MAX, "%.40s: tool call '%.60s' is already open", c->type,
-		         id);
+		snprintf(c->err, PROTO_ERR_MAX, "%.40s: tool call '%.*s' is already open", c->type,
+		         u8cut(id, 60), id);
 		return NULL;
 	}
 	EvTask *t = emit_task(c, id, sc.agent, TASK_WORKING);
@@ -842,6 +940,8 @@ static int on_tool_chunk(Ctx *c)
 		if (c->s->items[k].kind == AK_TOOL && c->s->items[k].chunk)
 			i = (int)k;
 	if (id && (i < 0 || strcmp(c->s->items[i].id, id) != 0)) {
+		if (item_find(c->s, AK_TOOL, id) < 0 && !room(c))
+			return -1;   /* before the open chunk is closed */
 		if (i >= 0) {
 			c->s->items[i].chunk = false;
 			tool_args(c, &c->s->items[i]);
@@ -918,7 +1018,8 @@ static AguiItem *msg_open(Ctx *c, const char *id, bool reasoning, bool chunk)
 {
 	Scope sc = scope_of(c->s, c->root);
 	if (item_find(c->s, AK_MSG, id) >= 0) {
-		snprintf(c->err, PROTO_ERR_MAX, "%.40s: message '%.60s' is already open", c->type, id);
+		snprintf(c->err, PROTO_ERR_MAX, "%.40s: message '%.*s' is already open", c->type,
+		         u8cut(id, 60), id);
 		return NULL;
 	}
 	int role = role_of(jstr(c->root, "role"));
@@ -974,7 +1075,7 @@ static int msg_chunk(Ctx *c, bool reasoning)
 	int i = -1;
 	for (size_t k = c->s->nitems; k-- > 0 && i < 0;)
 		if (c->s->items[k].kind == AK_MSG && c->s->items[k].chunk &&
-		    c->s->items[k].reasoning == reasoning)
+		    !c->s->items[k].closing && c->s->items[k].reasoning == reasoning)
 			i = (int)k;
 	if (id && (i < 0 || strcmp(c->s->items[i].id, id) != 0)) {
 		if (i >= 0)
@@ -1021,7 +1122,7 @@ static int on_messages_snapshot(Ctx *c)
 		const char *id = jstr(m, "id"), *rn = jstr(m, "role");
 		int role = role_of(rn);
 		if (!id || !*id || !rn || role < 0 || item_find(c->s, AK_MSG, id) >= 0 ||
-		    strmap_get(&c->s->seen, id, strlen(id)) >= 0)
+		    msg_seen(c->s, id))
 			continue;
 		char *text = content_text(cJSON_GetObjectItemCaseSensitive(m, "content"));
 		const cJSON *calls = cJSON_GetObjectItemCaseSensitive(m, "toolCalls"), *tc;
@@ -1031,9 +1132,12 @@ static int on_messages_snapshot(Ctx *c)
 			cJSON_ArrayForEach(tc, calls) {
 				const char *fn = jstr(cJSON_GetObjectItemCaseSensitive(tc, "function"),
 				                      "name");
-				int w = snprintf(buf + n, sizeof(buf) - n, " %.60s", fn ? fn : "?");
-				if (w < 0 || (size_t)w >= sizeof(buf) - n)
+				fn = fn ? fn : "?";
+				int w = snprintf(buf + n, sizeof(buf) - n, " %.*s", u8cut(fn, 60), fn);
+				if (w < 0 || (size_t)w >= sizeof(buf) - n) {
+					buf[n] = '\0';   /* not the name that did not fit */
 					break;
+				}
 				n += (size_t)w;
 			}
 			free(text);
@@ -1054,9 +1158,7 @@ static int on_messages_snapshot(Ctx *c)
 			free(full);
 		}
 		free(text);
-		if (c->s->seen.count >= AGUI_MAX_SEEN)
-			strmap_clear(&c->s->seen);
-		strmap_put(&c->s->seen, id, strlen(id), 1);
+		msg_mark_seen(c->s, id);
 	}
 	return 0;
 }
@@ -1113,6 +1215,7 @@ static int on_state_delta(Ctx *c)
 		return -1;
 	char why[PROTO_ERR_MAX], line[PROTO_ERR_MAX + 40];
 	if (interop_json_patch(&d->doc, delta, why, sizeof(why)) < 0) {
+		u8mend(why);   /* interop.c cuts the path it names by bytes */
 		snprintf(line, sizeof(line), "state delta not applied: %s", why);
 		emit_log(c, LOG_WARN, sc.agent, sc.task, line);
 		return 0;
@@ -1133,7 +1236,7 @@ static int on_custom(Ctx *c)
 	Scope sc = scope_of(c->s, c->root);
 	char *v = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "value"), AGUI_OUTPUT_MAX);
 	char *line = NULL;
-	if (asprintf(&line, "custom %.200s: %s", name, v ? v : "null") < 0)
+	if (asprintf(&line, "custom %.*s: %s", u8cut(name, 200), name, v ? v : "null") < 0)
 		line = NULL;
 	emit_log(c, LOG_INFO, sc.agent, sc.task, line ? line : name);
 	free(line);
@@ -1153,7 +1256,8 @@ static int on_raw(Ctx *c)
 	Scope sc = scope_of(c->s, c->root);
 	char *v = json_text(ev, AGUI_OUTPUT_MAX);
 	char *line = NULL;
-	if (asprintf(&line, "raw[%.60s]: %s", src ? src : "?", v ? v : "") < 0)
+	src = src ? src : "?";
+	if (asprintf(&line, "raw[%.*s]: %s", u8cut(src, 60), src, v ? v : "") < 0)
 		line = NULL;
 	emit_log(c, LOG_DEBUG, sc.agent, sc.task, line ? line : "raw");
 	free(line);
@@ -1349,12 +1453,13 @@ int agui_map(AguiState *s, const char *json, size_t len, Arena *a, const Event *
 	else
 		s->unknown++;
 	if (s->out.oom) {
-		snprintf(c.err, PROTO_ERR_MAX, "%.40s: out of memory", type);
+		snprintf(c.err, PROTO_ERR_MAX, "%.*s: out of memory", u8cut(type, 40), type);
 		rc = -1;
 	}
 	cJSON_Delete(root);
+	chunks_done(s, rc >= 0);
 	if (rc < 0) {
-		/* a rejected message changes nothing visible: the hello waits for the next one */
+		/* a rejected message changes nothing: the hello waits for the next one */
 		if (s->out.n > 0 && s->out.v[0].type == EV_HELLO)
 			s->hello_done = false;
 		s->out.seq -= (int64_t)s->out.n - (s->out.n > 0 && s->out.v[0].type == EV_HELLO);

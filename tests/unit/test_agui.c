@@ -5,9 +5,12 @@
  * Model; every mapping row is asserted on the model: runs, steps (order), tool
  * calls with assembled arguments and results, assembled messages without double
  * counting, usage per model, state documents, sub-agents, final statuses. Then
- * rejections, chunks, JSON Patch, and clones.
+ * rejections, chunks, JSON Patch, and clones; and the fuzz_agui findings: a
+ * rejected message changes nothing (not even an open chunk run), and cut strings
+ * stay valid UTF-8.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -620,6 +623,153 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Map json with s: the count (events in *ev). */
+static int map(AguiState *s, const char *json, const Event **ev)
+{
+	char err[PROTO_ERR_MAX];
+	arena_reset(&arena);
+	return agui_map(s, json, strlen(json), &arena, ev, err);
+}
+
+/* fuzz_agui (tests/fuzz/seeds_agui/regress-rejected-closes-chunk.jsonl): a rejected
+ * message closed the open chunk runs before its handler refused it, so the message
+ * assembled so far was lost (replay, which never sees the rejected message, showed it). */
+static void test_rejected_keeps_chunks(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "x", 0);
+	AguiState *s = agui_new("rt", "i");
+	feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"r\"}");
+	feed(s, m, "{\"type\":\"TEXT_MESSAGE_CHUNK\",\"messageId\":\"d\",\"delta\":\"two \"}");
+	assert_int_equal(feed(s, m, "{\"type\":\"TEXT_MESSAGE_START\"}"), -1);
+	assert_int_equal(feed(s, m, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"r\"}"),
+	                 -1);
+	feed(s, m, "{\"type\":\"TEXT_MESSAGE_CHUNK\",\"messageId\":\"d\",\"delta\":\"three\"}");
+	feed(s, m, "{\"type\":\"RUN_FINISHED\",\"threadId\":\"t\",\"runId\":\"r\"}");
+	assert_int_equal(messages_with(m, "two three"), 1);
+	agui_free(s);
+	model_free(m);
+
+	/* at AGUI_MAX_OPEN: a refused STEP_STARTED neither numbers a step nor ends a tool chunk */
+	s = agui_new("rt", "i");
+	const Event *ev;
+	assert_true(map(s, "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"r\"}", &ev) > 0);
+	for (int i = 2; i < AGUI_MAX_OPEN; i++)
+		assert_int_equal(map(s, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}", &ev), 1);
+	assert_int_equal(map(s, "{\"type\":\"TOOL_CALL_CHUNK\",\"toolCallId\":\"k\","
+	                        "\"delta\":\"{\\\"a\\\"\"}", &ev), 1);
+	assert_int_equal(map(s, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}", &ev), -1);
+	/* the chunk run is still open: an id-less chunk continues it */
+	assert_int_equal(map(s, "{\"type\":\"TOOL_CALL_CHUNK\",\"delta\":\":1}\"}", &ev), 0);
+	assert_true(map(s, "{\"type\":\"TOOL_CALL_END\",\"toolCallId\":\"k\"}", &ev) >= 1);
+	assert_string_equal(ev[0].u.task.input, "{\"a\":1}");
+	assert_true(map(s, "{\"type\":\"TOOL_CALL_RESULT\",\"toolCallId\":\"k\",\"content\":\"\"}",
+	                &ev) > 0);
+	/* the refused step took no number */
+	assert_int_equal(map(s, "{\"type\":\"STEP_STARTED\",\"stepName\":\"s\"}", &ev), 1);
+	char want[64];
+	snprintf(want, sizeof(want), "r/step:s#%d", AGUI_MAX_OPEN - 1);
+	assert_string_equal(ev[0].u.task.id, want);
+	agui_free(s);
+}
+
+/* True when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
+		           (*p & 0xF8) == 0xF0 ? 3 : 9;
+		if (k == 9)
+			return false;
+		unsigned cp = k == 0 ? *p : *p & (0x3F >> k);
+		for (size_t j = 1; j <= k; j++) {
+			if ((p[j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[j] & 0x3F);
+		}
+		static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		p += k + 1;
+	}
+	return true;
+}
+
+/* Every string of the events, valid UTF-8. */
+static void assert_utf8(const Event *ev, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const Event *e = &ev[i];
+		const char *f[8] = { 0 };
+		if (e->type == EV_AGENT) {
+			const EvAgent *g = &e->u.agent;
+			f[0] = g->id, f[1] = g->name, f[2] = g->role, f[3] = g->parent;
+		} else if (e->type == EV_TASK) {
+			const EvTask *t = &e->u.task;
+			f[0] = t->id, f[1] = t->name, f[2] = t->parent, f[3] = t->error;
+			f[4] = t->input, f[5] = t->output, f[6] = t->agent;
+			f[7] = t->ndeps ? t->deps[0] : NULL;
+		} else if (e->type == EV_LOG) {
+			f[0] = e->u.log.text, f[1] = e->u.log.task;
+		} else if (e->type == EV_MESSAGE) {
+			f[0] = e->u.message.text, f[1] = e->u.message.id;
+		}
+		for (size_t k = 0; k < 8; k++)
+			if (f[k] && !utf8_ok(f[k]))
+				fail_msg("event %d field %zu is not UTF-8: '%s'", i, k, f[k]);
+	}
+}
+
+/* fuzz_agui (tests/fuzz/seeds_agui/regress-utf8-cut.jsonl): names, inputs, step ids,
+ * errors and log lines built with "%.Ns" cut multi-byte characters in two. */
+static void test_utf8_cuts(void **state)
+{
+	(void)state;
+	char big[1200] = "", json[16384];
+	for (int i = 0; i < 301; i++)
+		strcat(big, i ? "\xe2\x82\xac" : "x");   /* "x€€€...": 3-byte characters, odd start */
+	AguiState *s = agui_new("rt", "i");
+	const Event *ev;
+	static const char *const fmt[] = {
+		"{\"type\":\"RUN_STARTED\",\"threadId\":\"%s\",\"runId\":\"%s\",\"parentRunId\":\"%s\"}",
+		"{\"type\":\"STEP_STARTED\",\"stepName\":\"%s\"}",
+		"{\"type\":\"STEP_STARTED\",\"stepName\":\"%s\"}",
+		"{\"type\":\"CUSTOM\",\"name\":\"%s\",\"value\":1}",
+		"{\"type\":\"RAW\",\"source\":\"%s\",\"event\":1}",
+		"{\"type\":\"STATE_DELTA\",\"delta\":[{\"op\":\"remove\",\"path\":\"/%s\"}]}",
+		"{\"type\":\"SUBAGENT_STARTED\",\"subagentRunId\":\"s\",\"name\":\"n\"}",
+		"{\"type\":\"SUBAGENT_ERROR\",\"subagentRunId\":\"s\",\"message\":\"%s\",\"code\":\"%s\"}",
+		"{\"type\":\"MESSAGES_SNAPSHOT\",\"messages\":[{\"id\":\"a\",\"role\":\"assistant\","
+		"\"toolCalls\":[{\"function\":{\"name\":\"%s\"}},{\"function\":{\"name\":\"%s\"}},"
+		"{\"function\":{\"name\":\"%s\"}},{\"function\":{\"name\":\"%s\"}},"
+		"{\"function\":{\"name\":\"%s\"}},{\"function\":{\"name\":\"%s\"}},"
+		"{\"function\":{\"name\":\"%s\"}},{\"function\":{\"name\":\"%s\"}},"
+		"{\"function\":{\"name\":\"%s\"}}]}]}",
+		"{\"type\":\"RUN_FINISHED\",\"runId\":\"%s\",\"outcome\":{\"type\":\"interrupt\","
+		"\"interrupts\":[{\"reason\":\"%s\",\"message\":\"%s\"},{\"reason\":\"%s\","
+		"\"message\":\"%s\"},{\"reason\":\"%s\",\"message\":\"%s\"},{\"reason\":\"%s\","
+		"\"message\":\"%s\"},{\"reason\":\"%s\",\"message\":\"%s\"}]}}",
+	};
+	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		snprintf(json, sizeof(json), fmt[i], big, big, big, big, big, big, big, big, big, big, big);
+		int n = map(s, json, &ev);
+		assert_true(n > 0);
+		assert_utf8(ev, n);
+	}
+	/* a rejection's reason too */
+	char err[PROTO_ERR_MAX];
+	snprintf(json, sizeof(json), "{\"type\":\"RUN_STARTED\",\"threadId\":\"t\",\"runId\":\"%s\"}",
+	         big);
+	assert_true(map(s, json, &ev) > 0);
+	arena_reset(&arena);
+	assert_int_equal(agui_map(s, json, strlen(json), &arena, &ev, err), -1);
+	assert_true(strstr(err, "is already running") != NULL);
+	assert_true(utf8_ok(err));
+	agui_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +785,8 @@ int main(void)
 		cmocka_unit_test(test_interop_set),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_scope_ids),
+		cmocka_unit_test(test_rejected_keeps_chunks),
+		cmocka_unit_test(test_utf8_cuts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
