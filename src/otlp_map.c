@@ -8,7 +8,8 @@
  *
  * Pure: must not do I/O or read the clock. Every byte is hostile: ids must be
  * hex of the right length, integers may be JSON strings (OTLP JSON encodes
- * int64 as strings) and are range checked, strings are truncated.
+ * int64 as strings) and are range checked, strings are truncated (never inside a
+ * UTF-8 sequence), and a span's usage is counted once however often it is sent.
  */
 #include "swarmtop/otlp.h"
 
@@ -58,7 +59,9 @@ typedef struct OtlpSpan {
 	char *shown_agent;   /* the agent its task was last shown under */
 	char *shown_parent;  /* the parent task last shown (NULL: none) */
 	bool unresolved;     /* an ancestor is still missing */
+	bool queued;         /* in the state's unresolved list (once, however often it is sent) */
 	bool usage_pending;  /* its usage waits for the agent (counted once placed) */
+	bool usage_done;     /* its usage was counted (a span sent again is not counted twice) */
 	int64_t pend_ms;     /* since when */
 	int64_t tok[5];      /* input, output, cache read, cache write, reasoning */
 	char *provider, *model;
@@ -80,6 +83,18 @@ struct OtlpState {
 static char *xdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* How many bytes of s "%.*s" may print for at most max: never a cut UTF-8 sequence. */
+static int u8cut(const char *s, int max)
+{
+	size_t n = strnlen(s, (size_t)max + 1);
+	if (n <= (size_t)max)
+		return (int)n;
+	n = (size_t)max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return (int)n;
 }
 
 /* A string member, or NULL. */
@@ -365,7 +380,8 @@ OtlpState *otlp_clone(const OtlpState *s)
 		c->nspans++;
 		strmap_put(&c->by_id, c->spans[i].id, 16, (int)i);
 	}
-	memcpy(c->unresolved, s->unresolved, s->nunresolved * sizeof(int));
+	if (s->nunresolved)   /* s->unresolved is made on first use: NULL until then */
+		memcpy(c->unresolved, s->unresolved, s->nunresolved * sizeof(int));
 	c->nunresolved = s->nunresolved;
 	return c;
 }
@@ -591,8 +607,10 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 	t->has |= HAS_STATUS;
 	if (failed) {
 		char e[EVENT_NAME_MAX * 2];
-		snprintf(e, sizeof(e), "%.200s%s%.200s", etype ? etype : "",
-		         etype && smsg && *smsg ? ": " : "", smsg && *smsg ? smsg : etype ? "" : "error");
+		const char *et = etype ? etype : "";
+		const char *sm = smsg && *smsg ? smsg : etype ? "" : "error";
+		snprintf(e, sizeof(e), "%.*s%s%.*s", u8cut(et, 200), et, etype && *sm ? ": " : "",
+		         u8cut(sm, 200), sm);
 		t->error = interop_str(a, e, EVENT_TEXT_MAX);
 		t->has |= HAS_ERROR;
 	}
@@ -605,26 +623,28 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 		const char *cid = attr_str(at, "gen_ai.tool.call.id", NULL, 0);
 		const char *res = attr_str(at, "gen_ai.tool.call.result", NULL, 0);
 		if (cid)
-			n += (size_t)snprintf(in + n, sizeof(in) - n, "call %.100s", cid);
+			n += (size_t)snprintf(in + n, sizeof(in) - n, "call %.*s", u8cut(cid, 100), cid);
 		if (args)
-			n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%.400s", n ? " · " : "", args);
+			n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%.*s", n ? " · " : "",
+			                      u8cut(args, 400), args);
 		if (res) {
 			t->output = interop_str(a, res, 2048);
 			t->has |= HAS_OUTPUT;
 		}
 	} else if (op == OP_LLM && model) {
-		n += (size_t)snprintf(in + n, sizeof(in) - n, "%.60s%s%.100s",
-		                      provider ? provider : "", provider ? " " : "", model);
+		const char *pv = provider ? provider : "";
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%.*s%s%.*s", u8cut(pv, 60), pv,
+		                      provider ? " " : "", u8cut(model, 100), model);
 	}
 	if (conv && n < sizeof(in) - 1)
-		n += (size_t)snprintf(in + n, sizeof(in) - n, "%sconversation %.100s",
-		                      n ? " · " : "", conv);
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%sconversation %.*s",
+		                      n ? " · " : "", u8cut(conv, 100), conv);
 	if (n) {
 		t->input = interop_str(a, in, EVENT_TEXT_MAX);
 		t->has |= HAS_INPUT;
 	}
-	if (op != OP_LLM)
-		goto linked;
+	if (op != OP_LLM || rec->usage_done || rec->usage_pending)
+		goto linked;   /* an exporter's retry, or the span twice in a request: counted once */
 	int64_t itok = attr_count(at, "gen_ai.usage.input_tokens");
 	int64_t otok = attr_count(at, "gen_ai.usage.output_tokens");
 	if (itok < 0 && otok < 0)
@@ -648,11 +668,13 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 	if (!rec->unresolved)
 		usage_emit(s, rec, a);
 linked:
-	if (rec->unresolved && s->nunresolved < OTLP_UNRESOLVED_MAX) {
+	if (rec->unresolved && !rec->queued && s->nunresolved < OTLP_UNRESOLVED_MAX) {
 		if (s->unresolved == NULL)
 			s->unresolved = calloc(OTLP_UNRESOLVED_MAX, sizeof(int));
-		if (s->unresolved)
+		if (s->unresolved) {
 			s->unresolved[s->nunresolved++] = (int)(rec - s->spans);
+			rec->queued = true;
+		}
 	}
 }
 
@@ -673,6 +695,7 @@ static void usage_emit(OtlpState *s, OtlpSpan *sp, Arena *a)
 	u->cache_write_tokens = sp->tok[3];
 	u->reasoning_tokens = sp->tok[4];
 	sp->usage_pending = false;
+	sp->usage_done = true;
 }
 
 /* Re-link the spans that were waiting for an ancestor; forget the settled ones. */
@@ -691,6 +714,8 @@ static void relink_waiting(OtlpState *s, Arena *a)
 			usage_emit(s, sp, a);
 		if (sp->unresolved)
 			s->unresolved[keep++] = k;
+		else
+			sp->queued = false;
 	}
 	s->nunresolved = keep;
 }

@@ -4,12 +4,12 @@
 # cases, fragment sequences, kept reproducers). Corpora and crash files live in
 # build/fuzz/; a crash makes this script exit non-zero and prints the file.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [target...]
-#   (targets: decode json_diff sanitize config theme wsmsg)
+#   (targets: decode json_diff sanitize config theme wsmsg agui otlp)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-decode json_diff sanitize config theme wsmsg}
+TARGETS=${*:-decode json_diff sanitize config theme wsmsg agui otlp}
 OUT=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
@@ -33,6 +33,8 @@ $ROOT/src/event.c" ;;
 	config) echo "$ROOT/src/config.c $ROOT/src/keymap.c $ROOT/src/usage.c $ROOT/src/strmap.c" ;;
 	theme) echo "$ROOT/src/theme.c" ;;
 	wsmsg) echo "$ROOT/src/wsmsg.c" ;;
+	agui | otlp) echo "$ROOT/src/agui.c $ROOT/src/otlp_map.c $ROOT/src/otlp_http.c \
+$ROOT/src/interop.c $ROOT/src/strmap.c $ROOT/src/arena.c $ROOT/src/event.c" ;;
 	esac
 }
 
@@ -51,6 +53,9 @@ seeds() {
 	config) cp "$ROOT"/tests/fuzz/seeds_config/* "$dir"/ 2>/dev/null ;;
 	theme) cp "$ROOT"/themes/*.theme "$ROOT"/tests/fuzz/seeds_theme/* "$dir"/ 2>/dev/null ;;
 	wsmsg) cp "$ROOT"/tests/fuzz/seeds_wsmsg/* "$dir"/ 2>/dev/null ;;
+	agui) cp "$ROOT"/tests/fixtures/agui/*.jsonl "$ROOT"/tests/fuzz/seeds_agui/* "$dir"/ \
+		2>/dev/null ;;
+	otlp) cp "$ROOT"/tests/fuzz/seeds_otlp/* "$dir"/ 2>/dev/null ;;
 	esac
 	echo "$dir"
 }
@@ -69,6 +74,10 @@ for t in $TARGETS; do
 	case $t in
 	decode | json_diff) dict="-dict=$ROOT/tests/fuzz/json.dict" ;;
 	config|theme) dict="-dict=$ROOT/tests/fuzz/conf.dict" ;;
+	agui | otlp)
+		# one -dict only: the AG-UI/OTLP keys and the JSON tokens together
+		cat "$ROOT/tests/fuzz/interop.dict" "$ROOT/tests/fuzz/json.dict" >"$OUT/interop.dict"
+		dict="-dict=$OUT/interop.dict" ;;
 	esac
 	mkdir -p "$OUT/crashes_$t"
 	echo "fuzz: $t for ${SECS}s"

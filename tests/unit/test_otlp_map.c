@@ -6,8 +6,11 @@
  * as strings, cached and reasoning as parts), provider and model fallbacks,
  * failures by status or error.type, conversation ids; and placement whatever the
  * order spans arrive in (children first, parents later, through non-GenAI spans).
+ * And the fuzz_otlp findings: a clone of a state that never waited for a parent,
+ * usage counted once for a span sent twice, cut strings kept valid UTF-8.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -496,6 +499,127 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* fuzz_otlp (tests/fuzz/seeds_otlp/regress-clone-fresh.json): cloning a state whose
+ * list of spans waiting for a parent was never made passed NULL to memcpy (UBSan). */
+static void test_clone_fresh(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "otlp", 0);
+	OtlpState *s = otlp_new("svc", "inst");
+	char *spans[] = { agent_span() };
+	char *body = request("svc", spans, 1);
+	feed(s, m, body, NULL);
+	free(body);
+	OtlpState *c = otlp_clone(s);
+	assert_non_null(c);
+	otlp_free(c);
+	otlp_free(s);
+	model_free(m);
+}
+
+/* fuzz_otlp (tests/fuzz/seeds_otlp/regress-usage-twice.jsonl): a span sent twice (twice
+ * in one request, or again by an exporter's retry) had its usage counted each time. */
+static void test_usage_once(void **state)
+{
+	(void)state;
+	Model *m = model_new();
+	model_add_runtime(m, "otlp", 0);
+	OtlpState *s = otlp_new("svc", "inst");
+	char *b1s[] = { agent_span(), chat_span(S_CHAT1, S_AGENT), chat_span(S_CHAT1, S_AGENT) };
+	char *b = request("svc", b1s, 3);
+	feed(s, m, b, NULL);
+	feed(s, m, b, NULL);   /* the retry of a request whose answer was lost */
+	free(b);
+	assert_int_equal(m->runtimes[0].tokens.input, 1000);
+	assert_int_equal(m->runtimes[0].tokens.output, 200);
+	/* waiting for its parent, sent twice, then placed: counted once, under the agent */
+	char *b2s[] = { chat_span(S_CHAT2, S_SUB) };
+	b = request("svc", b2s, 1);
+	feed(s, m, b, NULL);
+	feed(s, m, b, NULL);
+	free(b);
+	assert_int_equal(m->runtimes[0].tokens.input, 1000);
+	char *b3s[] = { span(S_SUB, S_AGENT, "invoke_agent Sub",
+	                     A_STR("gen_ai.operation.name", "invoke_agent") ","
+	                     A_STR("gen_ai.agent.id", "agent-s"), 0) };
+	b = request("svc", b3s, 1);
+	feed(s, m, b, NULL);
+	free(b);
+	assert_int_equal(m->runtimes[0].tokens.input, 2000);
+	int ai = model_find_agent(m, 0, "agent-s");
+	assert_true(ai >= 0);
+	assert_int_equal(m->agents[ai].tokens.input, 1000);
+	otlp_free(s);
+	model_free(m);
+}
+
+/* True when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
+		           (*p & 0xF8) == 0xF0 ? 3 : 9;
+		if (k == 9)
+			return false;
+		unsigned cp = k == 0 ? *p : *p & (0x3F >> k);
+		for (size_t j = 1; j <= k; j++) {
+			if ((p[j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[j] & 0x3F);
+		}
+		static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		p += k + 1;
+	}
+	return true;
+}
+
+/* fuzz_otlp (tests/fuzz/seeds_otlp/regress-utf8-cut.json): a tool's input and a failed
+ * span's error built with "%.Ns" cut multi-byte characters in two. */
+static void test_utf8_cuts(void **state)
+{
+	(void)state;
+	char big[1200] = "", attrs[8192];
+	for (int i = 0; i < 301; i++)
+		strcat(big, i ? "\xe2\x82\xac" : "x");   /* "x€€€...": 3-byte characters, odd start */
+	snprintf(attrs, sizeof(attrs),
+	         A_STR("gen_ai.operation.name", "execute_tool") ",{\"key\":\"gen_ai.tool.call.id\","
+	         "\"value\":{\"stringValue\":\"%s\"}},{\"key\":\"gen_ai.tool.call.arguments\","
+	         "\"value\":{\"stringValue\":\"%s\"}},{\"key\":\"error.type\",\"value\":"
+	         "{\"stringValue\":\"%s\"}},{\"key\":\"gen_ai.conversation.id\",\"value\":"
+	         "{\"stringValue\":\"%s\"}}", big, big, big, big);
+	char *spans[] = { span(S_TOOL1, "", "t", attrs, 2),
+	                  span(S_CHAT1, "", "c", A_STR("gen_ai.operation.name", "chat") ","
+	                       A_STR("gen_ai.provider.name", "p\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	                             "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac") ","
+	                       A_STR("gen_ai.request.model", "m"), 0) };
+	char *body = request("svc", spans, 2);
+	OtlpState *s = otlp_new("svc", "inst");
+	const Event *ev;
+	char err[PROTO_ERR_MAX];
+	arena_reset(&arena);
+	int n = otlp_map(s, body, strlen(body), &arena, &ev, err);
+	assert_true(n > 0);
+	int tasks = 0;
+	for (int i = 0; i < n; i++) {
+		if (ev[i].type != EV_TASK)
+			continue;
+		tasks++;
+		const EvTask *t = &ev[i].u.task;
+		if ((t->input && !utf8_ok(t->input)) || (t->error && !utf8_ok(t->error)))
+			fail_msg("task %s: '%s' / '%s'", t->id, t->input, t->error);
+	}
+	assert_int_equal(tasks, 2);
+	free(body);
+	otlp_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +632,9 @@ int main(void)
 		cmocka_unit_test(test_http_chunked),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_clone_and_decode),
+		cmocka_unit_test(test_clone_fresh),
+		cmocka_unit_test(test_usage_once),
+		cmocka_unit_test(test_utf8_cuts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
