@@ -41,8 +41,10 @@ BASE_CFLAGS += -DSWARMTOP_VERSION='"$(VERSION)"'
 REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=3 \
                -Wformat-security -fPIE
 REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
+# The test build also compiles the test hooks (SWARMTOP_TEST_HOOKS: crt's injected crash);
+# the release binary has none.
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -Werror \
-               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSWARMTOP_TEST_HOOKS
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
 SRCS       := $(wildcard src/*.c)

@@ -224,12 +224,17 @@ void crt_force_repaint(void)
 }
 
 /* Test hook (tests/integration/harden_signals.sh): with SWARMTOP_TEST_CRASH=segv, Ctrl-]
- * raises SIGSEGV, to prove the crash path restores the terminal. Inert otherwise. */
+ * raises SIGSEGV, to prove the crash path restores the terminal. Compiled into the test
+ * build only (-DSWARMTOP_TEST_HOOKS); inert otherwise. */
 static void crt_test_crash(wint_t wc)
 {
+#ifdef SWARMTOP_TEST_HOOKS
 	const char *how = wc == 0x1d ? getenv("SWARMTOP_TEST_CRASH") : NULL;
 	if (how != NULL && strcmp(how, "segv") == 0)
 		raise(SIGSEGV);
+#else
+	(void)wc;
+#endif
 }
 
 /* Read one pending key without blocking. */

@@ -278,7 +278,7 @@ static void ui_keep_restore(Ui *ui)
 		ui_tags_fit(ui);
 	for (size_t i = 0; i < ui->nkeep_tags; i++) {
 		int a = pick_find(&ui->keep_tags[i], m, true);
-		if (a >= 0 && (size_t)a < ui->s.ntagged_cap)
+		if (a >= 0 && ui->s.tagged_agents != NULL && (size_t)a < ui->s.ntagged_cap)
 			ui->s.tagged_agents[a] = 1;
 	}
 	ui->keep_model = m;
