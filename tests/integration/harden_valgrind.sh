@@ -16,7 +16,8 @@ for f in src/*.c build/asan/builtin.c; do
 	m=$(basename "$f" .c)
 	case " $IO " in *" $m "*) continue ;; esac
 	o=$B/$m.o
-	if [ ! -f "$o" ] || [ "$f" -nt "$o" ]; then
+	# Rebuilt when its source or any header is newer (a header change moves struct fields).
+	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find include -newer "$o" -print -quit)" ]; then
 		cc $CFLAGS -c "$f" -o "$o" 2>"$B/$m.log" || die "compile $f: $(head -n 5 "$B/$m.log")"
 	fi
 	objs="$objs $o"
