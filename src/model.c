@@ -15,6 +15,7 @@
  * sanitized here (the canvas does that).
  */
 #include "swarmtop/model.h"
+#include "swarmtop/sanitize.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -69,13 +70,7 @@ static const CmdState ack_cmd_state[ACK_STATUS_COUNT] = {
 /* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
 static size_t utf8_cut(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max + 1);
-	if (n <= max)
-		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
+	return sanitize_utf8_cut(s, strnlen(s, max + 1), max);
 }
 
 /* A malloc'd copy of s cut to max bytes; NULL for NULL (or out of memory). */

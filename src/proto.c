@@ -359,26 +359,12 @@ static bool json_util(const JsonNode *it, double *out)
 	return true;
 }
 
-/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t len, size_t max)
-{
-	size_t cut;
-
-	if (len <= max)
-		return len;
-	cut = max;
-	/* Back off continuation bytes so the cut lands on a sequence start. */
-	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80 && max - cut < 4)
-		cut--;
-	return cut;
-}
-
 /* Copy a JSON string into the arena, truncated to max bytes at a UTF-8 boundary. */
 static const char *copy_str(Ctx *c, const JsonNode *it, size_t max)
 {
 	const char *s = it->str;
 	size_t len = str_len(it);
-	char *p = arena_strndup(c->arena, s, utf8_cut(s, len, max));
+	char *p = arena_strndup(c->arena, s, sanitize_utf8_cut(s, len, max));
 
 	if (p == NULL)
 		fail(c, "out of memory");

@@ -421,3 +421,18 @@ bool sanitize_is_clean(const char *s, size_t len)
 	}
 	return true;
 }
+
+/* How many of s's len bytes to keep for at most max bytes without splitting a UTF-8
+ * sequence: len when it fits, else max backed off to the start of the sequence it cuts. */
+size_t sanitize_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t cut;
+
+	if (len <= max)
+		return len;
+	cut = max;
+	/* A sequence has at most three continuation bytes: never back off further. */
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80 && max - cut < 4)
+		cut--;
+	return cut;
+}

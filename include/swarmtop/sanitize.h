@@ -40,6 +40,10 @@ int sanitize_utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Display width of a whole (already sanitized) UTF-8 string. */
 int sanitize_width(const char *s);
 
+/* How many of s's len bytes to keep for at most max bytes without splitting a UTF-8
+ * sequence: len when it fits, else max backed off to the start of the sequence it cuts. */
+size_t sanitize_utf8_cut(const char *s, size_t len, size_t max);
+
 /* True when len bytes of s contain nothing sanitize_text would change. */
 bool sanitize_is_clean(const char *s, size_t len);
 

@@ -314,6 +314,24 @@ static void test_utf8_decode(void **state)
 	assert_int_equal(cp, 0xFFFD);
 }
 
+/* sanitize_utf8_cut never splits a sequence and never backs off past one. */
+static void test_utf8_cut(void **state)
+{
+	(void)state;
+	const char *s = "ab\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  /* a b é € 😀 */
+	size_t len = strlen(s);
+	assert_int_equal(sanitize_utf8_cut(s, len, 100), len);
+	assert_int_equal(sanitize_utf8_cut(s, len, 2), 2);   /* before é */
+	assert_int_equal(sanitize_utf8_cut(s, len, 3), 2);   /* inside é */
+	assert_int_equal(sanitize_utf8_cut(s, len, 4), 4);   /* after é */
+	assert_int_equal(sanitize_utf8_cut(s, len, 6), 4);   /* inside € */
+	assert_int_equal(sanitize_utf8_cut(s, len, 10), 7);  /* inside 😀 */
+	assert_int_equal(sanitize_utf8_cut(s, len, 0), 0);
+	/* Stray continuation bytes: at most four bytes are given back. */
+	const char *bad = "x\x80\x80\x80\x80\x80\x80";
+	assert_int_equal(sanitize_utf8_cut(bad, strlen(bad), 6), 2);
+}
+
 /* sanitize_is_clean is true only for text sanitize_text would leave unchanged. */
 static void test_is_clean(void **state)
 {
@@ -345,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_is_clean),
+		cmocka_unit_test(test_utf8_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
