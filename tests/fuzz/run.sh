@@ -33,9 +33,23 @@ $ROOT/src/event.c" ;;
 	config) echo "$ROOT/src/config.c $ROOT/src/keymap.c $ROOT/src/usage.c $ROOT/src/strmap.c" ;;
 	theme) echo "$ROOT/src/theme.c" ;;
 	wsmsg) echo "$ROOT/src/wsmsg.c" ;;
-	agui | otlp) echo "$ROOT/src/agui.c $ROOT/src/otlp_map.c $ROOT/src/otlp_http.c \
-$ROOT/src/interop.c $ROOT/src/strmap.c $ROOT/src/arena.c $ROOT/src/event.c" ;;
+	agui | otlp) interop_objs ;;
 	esac
+}
+
+# The mapper objects fuzz_agui and fuzz_otlp share: compiled once per run, in parallel.
+INTEROP_OBJS=""
+interop_objs() {
+	if [ -z "$INTEROP_OBJS" ]; then
+		mkdir -p "$OUT/obj"
+		for m in agui otlp_map otlp_http interop strmap arena event; do
+			rm -f "$OUT/obj/$m.o"
+			$CC $FLAGS -c -o "$OUT/obj/$m.o" "$ROOT/src/$m.c" &
+			INTEROP_OBJS="$INTEROP_OBJS $OUT/obj/$m.o"
+		done
+		wait
+	fi
+	echo "$INTEROP_OBJS"
 }
 
 # Seed corpus directory for a target, refreshed from the fixtures.
@@ -61,14 +75,29 @@ seeds() {
 }
 
 rc=0
+# Build every target first, all at once (the builds, not the runs, share the cores).
+case " $TARGETS " in *" agui "* | *" otlp "*) interop_objs >/dev/null ;; esac  # not in $(srcs)
+jobs=""
 for t in $TARGETS; do
-	bin=$OUT/fuzz_$t
 	# shellcheck disable=SC2046
-	if ! $CC $FLAGS -o "$bin" "$ROOT/tests/fuzz/fuzz_$t.c" $(srcs "$t") $CJSON_LIBS -lm; then
+	$CC $FLAGS -o "$OUT/fuzz_$t" "$ROOT/tests/fuzz/fuzz_$t.c" $(srcs "$t") $CJSON_LIBS -lm \
+		>"$OUT/build_$t.log" 2>&1 &
+	jobs="$jobs $!:$t"
+done
+built=""
+for j in $jobs; do
+	t=${j#*:}
+	if wait "${j%%:*}"; then
+		built="$built $t"
+	else
 		echo "fuzz: building fuzz_$t failed"
+		cat "$OUT/build_$t.log"
 		rc=1
-		continue
 	fi
+done
+
+for t in $built; do
+	bin=$OUT/fuzz_$t
 	corpus=$(seeds "$t")
 	dict=""
 	case $t in
