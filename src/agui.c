@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "swarmtop/interop.h"
+#include "swarmtop/sanitize.h"
 #include "swarmtop/strmap.h"
 
 #define AGUI_OUTPUT_MAX 2048   /* bytes of a tool result / custom value kept */
@@ -86,18 +87,6 @@ typedef struct Scope {
 static char *xdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-/* How many bytes of s "%.*s" may print for at most max: never a cut UTF-8 sequence. */
-static int u8cut(const char *s, int max)
-{
-	size_t n = strnlen(s, (size_t)max + 1);
-	if (n <= (size_t)max)
-		return (int)n;
-	n = (size_t)max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return (int)n;
 }
 
 /* Drop (in place) the UTF-8 sequences that a byte-count cut left incomplete. */
@@ -369,7 +358,7 @@ static char *content_text(const cJSON *v)
 		const char *ty = jstr(p, "type");
 		char tmp[64];
 		if (t == NULL && ty) {
-			snprintf(tmp, sizeof(tmp), "[%.*s]", u8cut(ty, 40), ty);
+			snprintf(tmp, sizeof(tmp), "[%.*s]", sanitize_prec(ty, 40), ty);
 			t = tmp;
 		}
 		if (t == NULL || out == NULL)
@@ -581,22 +570,22 @@ static int on_run_started(Ctx *c)
 	const char *parent = jstr(c->root, "parentRunId");
 	if (item_find(c->s, AK_RUN, run) >= 0) {
 		snprintf(c->err, PROTO_ERR_MAX, "RUN_STARTED: run '%.*s' is already running",
-		         u8cut(run, 60), run);
+		         sanitize_prec(run, 60), run);
 		return -1;
 	}
 	if (!item_add(c, AK_RUN, run, run, thread, thread))
 		return -1;
 	char name[EVENT_NAME_MAX];
-	snprintf(name, sizeof(name), "thread %.*s", u8cut(thread, 200), thread);
+	snprintf(name, sizeof(name), "thread %.*s", sanitize_prec(thread, 200), thread);
 	emit_agent(c, thread, name, "AG-UI agent", NULL, AGENT_WORKING);
 	EvTask *t = emit_task(c, run, thread, TASK_WORKING);
 	if (t == NULL)
 		return 0;
 	char in[EVENT_NAME_MAX * 3];
-	snprintf(in, sizeof(in), "thread %.*s · run %.*s%s%.*s", u8cut(thread, 128), thread,
-	         u8cut(run, 128), run, parent ? " · parent run " : "",
-	         parent ? u8cut(parent, 128) : 0, parent ? parent : "");
-	snprintf(name, sizeof(name), "run %.*s", u8cut(run, 200), run);
+	snprintf(in, sizeof(in), "thread %.*s · run %.*s%s%.*s", sanitize_prec(thread, 128), thread,
+	         sanitize_prec(run, 128), run, parent ? " · parent run " : "",
+	         parent ? sanitize_prec(parent, 128) : 0, parent ? parent : "");
+	snprintf(name, sizeof(name), "run %.*s", sanitize_prec(run, 200), run);
 	t->name = interop_str(c->a, name, EVENT_NAME_MAX);
 	t->kind = "run";
 	t->input = interop_str(c->a, in, EVENT_TEXT_MAX);
@@ -617,7 +606,7 @@ static char *interrupt_text(const cJSON *outcome)
 		r = r ? r : "interrupt";
 		m = m ? m : "";
 		int w = snprintf(buf + n, sizeof(buf) - n, "%s%.*s%s%.*s", n ? "; " : "",
-		                 u8cut(r, 100), r, *m ? ": " : "", u8cut(m, 200), m);
+		                 sanitize_prec(r, 100), r, *m ? ": " : "", sanitize_prec(m, 200), m);
 		if (w < 0 || (size_t)w >= sizeof(buf) - n) {
 			buf[n] = '\0';   /* not the part of an interrupt that did not fit */
 			break;
@@ -668,7 +657,7 @@ static int on_run_finished(Ctx *c)
 		st = TASK_INPUT_REQUIRED;
 		out = interrupt_text(oc);
 		char line[EVENT_NAME_MAX * 5];
-		snprintf(line, sizeof(line), "run %.*s interrupted: %s", u8cut(run, 100), run,
+		snprintf(line, sizeof(line), "run %.*s interrupted: %s", sanitize_prec(run, 100), run,
 		         out ? out : "");
 		Scope sc = scope_of(c->s, c->root);
 		emit_log(c, LOG_WARN, sc.agent, run, line);
@@ -676,7 +665,7 @@ static int on_run_finished(Ctx *c)
 		st = TASK_CANCELED;
 	} else if (ot && strcmp(ot, "success") != 0) {
 		snprintf(c->err, PROTO_ERR_MAX, "RUN_FINISHED: unknown 'outcome.type' '%.*s'",
-		         u8cut(ot, 30), ot);
+		         sanitize_prec(ot, 30), ot);
 		return -1;
 	} else {
 		out = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "result"), AGUI_OUTPUT_MAX);
@@ -694,8 +683,8 @@ static int on_run_error(Ctx *c)
 		return -1;
 	const char *code = jstr(c->root, "code");
 	char err[EVENT_NAME_MAX * 2];
-	snprintf(err, sizeof(err), "%s%.*s%s%.*s", code ? "[" : "", code ? u8cut(code, 60) : 0,
-	         code ? code : "", code ? "] " : "", u8cut(msg, 400), msg);
+	snprintf(err, sizeof(err), "%s%.*s%s%.*s", code ? "[" : "", code ? sanitize_prec(code, 60) : 0,
+	         code ? code : "", code ? "] " : "", sanitize_prec(msg, 400), msg);
 	int i = item_find(c->s, AK_RUN, NULL);
 	if (i < 0) {
 		emit_usage(c, AGUI_DEFAULT_AGENT, NULL);
@@ -716,7 +705,7 @@ static int on_sub_started(Ctx *c)
 		return -1;
 	if (item_find(c->s, AK_SUB, id) >= 0) {
 		snprintf(c->err, PROTO_ERR_MAX, "SUBAGENT_STARTED: '%.*s' is already running",
-		         u8cut(id, 60), id);
+		         sanitize_prec(id, 60), id);
 		return -1;
 	}
 	const char *psub = jstr(c->root, "parentSubagentRunId");
@@ -753,8 +742,8 @@ static int sub_end(Ctx *c, bool error)
 	if (error) {
 		const char *code = jstr(c->root, "code");
 		char e[EVENT_NAME_MAX * 2];
-		snprintf(e, sizeof(e), "%s%.*s%s%.*s", code ? "[" : "", code ? u8cut(code, 60) : 0,
-		         code ? code : "", code ? "] " : "", u8cut(msg, 400), msg);
+		snprintf(e, sizeof(e), "%s%.*s%s%.*s", code ? "[" : "", code ? sanitize_prec(code, 60) : 0,
+		         code ? code : "", code ? "] " : "", sanitize_prec(msg, 400), msg);
 		task_error(c, t, e);
 	} else if (t) {
 		char *out = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "result"),
@@ -808,8 +797,8 @@ static int on_step_started(Ctx *c)
 	int ps = open_step(c->s, sc.task);
 	char id[EVENT_ID_MAX + 1];
 	const char *where = sc.task ? sc.task : sc.agent;
-	snprintf(id, sizeof(id), "%.*s/step:%.*s#%llu", u8cut(where, 60), where, u8cut(name, 40),
-	         name, (unsigned long long)++c->s->nsteps);
+	snprintf(id, sizeof(id), "%.*s/step:%.*s#%llu", sanitize_prec(where, 60), where,
+	         sanitize_prec(name, 40), name, (unsigned long long)++c->s->nsteps);
 	const char *parent = ps >= 0 ? c->s->items[ps].task : sc.task;
 	EvTask *t = emit_task(c, id, sc.agent, TASK_WORKING);
 	if (t) {
@@ -875,7 +864,7 @@ static AguiItem *tool_open(Ctx *c, const char *id, const char *name, bool chunk)
 	const char *parent = ps >= 0 ? c->s->items[ps].task : sc.task;
 	if (item_find(c->s, AK_TOOL, id) >= 0) {
 		snprintf(c->err, PROTO_ERR_MAX, "%.40s: tool call '%.*s' is already open", c->type,
-		         u8cut(id, 60), id);
+		         sanitize_prec(id, 60), id);
 		return NULL;
 	}
 	EvTask *t = emit_task(c, id, sc.agent, TASK_WORKING);
@@ -1019,7 +1008,7 @@ static AguiItem *msg_open(Ctx *c, const char *id, bool reasoning, bool chunk)
 	Scope sc = scope_of(c->s, c->root);
 	if (item_find(c->s, AK_MSG, id) >= 0) {
 		snprintf(c->err, PROTO_ERR_MAX, "%.40s: message '%.*s' is already open", c->type,
-		         u8cut(id, 60), id);
+		         sanitize_prec(id, 60), id);
 		return NULL;
 	}
 	int role = role_of(jstr(c->root, "role"));
@@ -1133,7 +1122,7 @@ static int on_messages_snapshot(Ctx *c)
 				const char *fn = jstr(cJSON_GetObjectItemCaseSensitive(tc, "function"),
 				                      "name");
 				fn = fn ? fn : "?";
-				int w = snprintf(buf + n, sizeof(buf) - n, " %.*s", u8cut(fn, 60), fn);
+				int w = snprintf(buf + n, sizeof(buf) - n, " %.*s", sanitize_prec(fn, 60), fn);
 				if (w < 0 || (size_t)w >= sizeof(buf) - n) {
 					buf[n] = '\0';   /* not the name that did not fit */
 					break;
@@ -1236,7 +1225,7 @@ static int on_custom(Ctx *c)
 	Scope sc = scope_of(c->s, c->root);
 	char *v = json_text(cJSON_GetObjectItemCaseSensitive(c->root, "value"), AGUI_OUTPUT_MAX);
 	char *line = NULL;
-	if (asprintf(&line, "custom %.*s: %s", u8cut(name, 200), name, v ? v : "null") < 0)
+	if (asprintf(&line, "custom %.*s: %s", sanitize_prec(name, 200), name, v ? v : "null") < 0)
 		line = NULL;
 	emit_log(c, LOG_INFO, sc.agent, sc.task, line ? line : name);
 	free(line);
@@ -1257,7 +1246,7 @@ static int on_raw(Ctx *c)
 	char *v = json_text(ev, AGUI_OUTPUT_MAX);
 	char *line = NULL;
 	src = src ? src : "?";
-	if (asprintf(&line, "raw[%.*s]: %s", u8cut(src, 60), src, v ? v : "") < 0)
+	if (asprintf(&line, "raw[%.*s]: %s", sanitize_prec(src, 60), src, v ? v : "") < 0)
 		line = NULL;
 	emit_log(c, LOG_DEBUG, sc.agent, sc.task, line ? line : "raw");
 	free(line);
@@ -1453,7 +1442,7 @@ int agui_map(AguiState *s, const char *json, size_t len, Arena *a, const Event *
 	else
 		s->unknown++;
 	if (s->out.oom) {
-		snprintf(c.err, PROTO_ERR_MAX, "%.*s: out of memory", u8cut(type, 40), type);
+		snprintf(c.err, PROTO_ERR_MAX, "%.*s: out of memory", sanitize_prec(type, 40), type);
 		rc = -1;
 	}
 	cJSON_Delete(root);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "swarmtop/interop.h"
+#include "swarmtop/sanitize.h"
 #include "swarmtop/strmap.h"
 
 #define OTLP_CHAIN_MAX 64          /* ancestors walked to find an agent */
@@ -83,18 +84,6 @@ struct OtlpState {
 static char *xdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-/* How many bytes of s "%.*s" may print for at most max: never a cut UTF-8 sequence. */
-static int u8cut(const char *s, int max)
-{
-	size_t n = strnlen(s, (size_t)max + 1);
-	if (n <= (size_t)max)
-		return (int)n;
-	n = (size_t)max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return (int)n;
 }
 
 /* A string member, or NULL. */
@@ -609,8 +598,8 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 		char e[EVENT_NAME_MAX * 2];
 		const char *et = etype ? etype : "";
 		const char *sm = smsg && *smsg ? smsg : etype ? "" : "error";
-		snprintf(e, sizeof(e), "%.*s%s%.*s", u8cut(et, 200), et, etype && *sm ? ": " : "",
-		         u8cut(sm, 200), sm);
+		snprintf(e, sizeof(e), "%.*s%s%.*s", sanitize_prec(et, 200), et, etype && *sm ? ": " : "",
+		         sanitize_prec(sm, 200), sm);
 		t->error = interop_str(a, e, EVENT_TEXT_MAX);
 		t->has |= HAS_ERROR;
 	}
@@ -623,22 +612,22 @@ static void map_span(OtlpState *s, const cJSON *sp, Arena *a)
 		const char *cid = attr_str(at, "gen_ai.tool.call.id", NULL, 0);
 		const char *res = attr_str(at, "gen_ai.tool.call.result", NULL, 0);
 		if (cid)
-			n += (size_t)snprintf(in + n, sizeof(in) - n, "call %.*s", u8cut(cid, 100), cid);
+			n += (size_t)snprintf(in + n, sizeof(in) - n, "call %.*s", sanitize_prec(cid, 100), cid);
 		if (args)
 			n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%.*s", n ? " · " : "",
-			                      u8cut(args, 400), args);
+			                      sanitize_prec(args, 400), args);
 		if (res) {
 			t->output = interop_str(a, res, 2048);
 			t->has |= HAS_OUTPUT;
 		}
 	} else if (op == OP_LLM && model) {
 		const char *pv = provider ? provider : "";
-		n += (size_t)snprintf(in + n, sizeof(in) - n, "%.*s%s%.*s", u8cut(pv, 60), pv,
-		                      provider ? " " : "", u8cut(model, 100), model);
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%.*s%s%.*s", sanitize_prec(pv, 60), pv,
+		                      provider ? " " : "", sanitize_prec(model, 100), model);
 	}
 	if (conv && n < sizeof(in) - 1)
 		n += (size_t)snprintf(in + n, sizeof(in) - n, "%sconversation %.*s",
-		                      n ? " · " : "", u8cut(conv, 100), conv);
+		                      n ? " · " : "", sanitize_prec(conv, 100), conv);
 	if (n) {
 		t->input = interop_str(a, in, EVENT_TEXT_MAX);
 		t->has |= HAS_INPUT;

@@ -436,3 +436,11 @@ size_t sanitize_utf8_cut(const char *s, size_t len, size_t max)
 		cut--;
 	return cut;
 }
+
+/* The "%.*s" precision that prints at most max bytes of the string s without splitting a
+ * UTF-8 sequence. */
+int sanitize_prec(const char *s, int max)
+{
+	size_t m = max > 0 ? (size_t)max : 0;
+	return (int)sanitize_utf8_cut(s, strnlen(s, m + 1), m);
+}

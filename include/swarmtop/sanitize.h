@@ -44,6 +44,10 @@ int sanitize_width(const char *s);
  * sequence: len when it fits, else max backed off to the start of the sequence it cuts. */
 size_t sanitize_utf8_cut(const char *s, size_t len, size_t max);
 
+/* The "%.*s" precision that prints at most max bytes of the string s without splitting a
+ * UTF-8 sequence. */
+int sanitize_prec(const char *s, int max);
+
 /* True when len bytes of s contain nothing sanitize_text would change. */
 bool sanitize_is_clean(const char *s, size_t len);
 

@@ -42,7 +42,7 @@ INTEROP_OBJS=""
 interop_objs() {
 	if [ -z "$INTEROP_OBJS" ]; then
 		mkdir -p "$OUT/obj"
-		for m in agui otlp_map otlp_http interop strmap arena event; do
+		for m in agui otlp_map otlp_http interop sanitize strmap arena event; do
 			rm -f "$OUT/obj/$m.o"
 			$CC $FLAGS -c -o "$OUT/obj/$m.o" "$ROOT/src/$m.c" &
 			INTEROP_OBJS="$INTEROP_OBJS $OUT/obj/$m.o"

@@ -330,6 +330,10 @@ static void test_utf8_cut(void **state)
 	/* Stray continuation bytes: at most four bytes are given back. */
 	const char *bad = "x\x80\x80\x80\x80\x80\x80";
 	assert_int_equal(sanitize_utf8_cut(bad, strlen(bad), 6), 2);
+	/* sanitize_prec: the same cut as a "%.*s" precision. */
+	assert_int_equal(sanitize_prec(s, 3), 2);
+	assert_int_equal(sanitize_prec(s, 100), (int)len);
+	assert_int_equal(sanitize_prec(s, -1), 0);
 }
 
 /* sanitize_is_clean is true only for text sanitize_text would leave unchanged. */
