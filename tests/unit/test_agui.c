@@ -24,6 +24,7 @@
 #include "swarmtop/agui.h"
 #include "swarmtop/interop.h"
 #include "swarmtop/model.h"
+#include "testutil.h"
 
 static Arena arena;
 
@@ -674,29 +675,6 @@ static void test_rejected_keeps_chunks(void **state)
 	agui_free(s);
 }
 
-/* True when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static bool utf8_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
-		           (*p & 0xF8) == 0xF0 ? 3 : 9;
-		if (k == 9)
-			return false;
-		unsigned cp = k == 0 ? *p : *p & (0x3F >> k);
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[j] & 0x3F);
-		}
-		static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
-		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		p += k + 1;
-	}
-	return true;
-}
-
 /* Every string of the events, valid UTF-8. */
 static void assert_utf8(const Event *ev, int n)
 {
@@ -717,7 +695,7 @@ static void assert_utf8(const Event *ev, int n)
 			f[0] = e->u.message.text, f[1] = e->u.message.id;
 		}
 		for (size_t k = 0; k < 8; k++)
-			if (f[k] && !utf8_ok(f[k]))
+			if (f[k] && !test_utf8_ok(f[k]))
 				fail_msg("event %d field %zu is not UTF-8: '%s'", i, k, f[k]);
 	}
 }
@@ -766,7 +744,7 @@ static void test_utf8_cuts(void **state)
 	arena_reset(&arena);
 	assert_int_equal(agui_map(s, json, strlen(json), &arena, &ev, err), -1);
 	assert_true(strstr(err, "is already running") != NULL);
-	assert_true(utf8_ok(err));
+	assert_true(test_utf8_ok(err));
 	agui_free(s);
 }
 

@@ -24,6 +24,7 @@
 #include "swarmtop/interop.h"
 #include "swarmtop/model.h"
 #include "swarmtop/otlp.h"
+#include "testutil.h"
 
 static Arena arena;
 
@@ -554,29 +555,6 @@ static void test_usage_once(void **state)
 	model_free(m);
 }
 
-/* True when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static bool utf8_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
-		           (*p & 0xF8) == 0xF0 ? 3 : 9;
-		if (k == 9)
-			return false;
-		unsigned cp = k == 0 ? *p : *p & (0x3F >> k);
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[j] & 0x3F);
-		}
-		static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
-		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		p += k + 1;
-	}
-	return true;
-}
-
 /* fuzz_otlp (tests/fuzz/seeds_otlp/regress-utf8-cut.json): a tool's input and a failed
  * span's error built with "%.Ns" cut multi-byte characters in two. */
 static void test_utf8_cuts(void **state)
@@ -612,7 +590,7 @@ static void test_utf8_cuts(void **state)
 			continue;
 		tasks++;
 		const EvTask *t = &ev[i].u.task;
-		if ((t->input && !utf8_ok(t->input)) || (t->error && !utf8_ok(t->error)))
+		if ((t->input && !test_utf8_ok(t->input)) || (t->error && !test_utf8_ok(t->error)))
 			fail_msg("task %s: '%s' / '%s'", t->id, t->input, t->error);
 	}
 	assert_int_equal(tasks, 2);

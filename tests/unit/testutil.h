@@ -1,6 +1,7 @@
 /*
  * testutil.h: helpers the unit tests share: reading a file or fixture whole, comparing
- * rendered text with a golden file, and collecting a parser's error callbacks.
+ * rendered text with a golden file, collecting a parser's error callbacks, and checking
+ * that a string is valid UTF-8.
  * Header-only (static inline), so a test pulls in only what it calls; failures go
  * through CMocka's assertions.
  */
@@ -9,6 +10,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,6 +93,29 @@ static inline void test_on_err(int line, const char *msg, void *ctx)
 		snprintf(e->msgs[e->n], sizeof e->msgs[0], "%s", msg);
 	}
 	e->n++;
+}
+
+/* True when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static inline bool test_utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
+		           (*p & 0xF8) == 0xF0 ? 3 : 9;
+		if (k == 9)
+			return false;
+		unsigned cp = k == 0 ? *p : *p & (0x3F >> k);
+		for (size_t j = 1; j <= k; j++) {
+			if ((p[j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[j] & 0x3F);
+		}
+		static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		p += k + 1;
+	}
+	return true;
 }
 
 #endif
