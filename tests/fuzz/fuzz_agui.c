@@ -93,20 +93,15 @@ static void feed_line(Pair *p, const char *line, size_t len, size_t *budget)
 		line += 6, len -= 6;
 	if (len == 0)
 		return;
-	if (line[0] != '*' || len < 2 || line[1] < '0' || line[1] > '9') {
+	size_t n, evlen;
+	const char *ev;
+	if (!fuzz_repeat(line, len, &n, &ev, &evlen)) {
 		if (*budget == 0)
 			return;
 		(*budget)--;
 		feed(p, line, len);
 		return;
 	}
-	size_t i = 1, n = 0;
-	while (i < len && line[i] >= '0' && line[i] <= '9' && n < 100000)
-		n = n * 10 + (size_t)(line[i++] - '0');
-	if (i < len && line[i] == ' ')
-		i++;
-	const char *ev = line + i;
-	size_t evlen = len - i;
 	char *buf = malloc(evlen * 10 + 32);   /* "$-" of 0 prints 20 digits */
 	if (buf == NULL)
 		return;

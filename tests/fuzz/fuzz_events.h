@@ -190,6 +190,23 @@ static void fuzz_check_err(const char *err)
 		FUZZ_FAIL();
 }
 
+/* A "*N REST" line (N repeats, capped at 100 000): N and REST; false for any other line. */
+static bool fuzz_repeat(const char *line, size_t len, size_t *n, const char **rest,
+                        size_t *rest_len)
+{
+	if (len < 2 || line[0] != '*' || line[1] < '0' || line[1] > '9')
+		return false;
+	size_t i = 1;
+	*n = 0;
+	while (i < len && line[i] >= '0' && line[i] <= '9' && *n < 100000)
+		*n = *n * 10 + (size_t)(line[i++] - '0');
+	if (i < len && line[i] == ' ')
+		i++;
+	*rest = line + i;
+	*rest_len = len - i;
+	return true;
+}
+
 /* FNV-1a over n bytes. */
 static uint64_t fuzz_fnv(uint64_t h, const void *p, size_t n)
 {

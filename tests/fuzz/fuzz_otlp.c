@@ -272,20 +272,15 @@ static void feed_line(Run *r, const char *line, size_t len, size_t *budget)
 {
 	if (len == 0)
 		return;
-	if (line[0] != '*' || len < 2 || line[1] < '0' || line[1] > '9') {
+	size_t n, blen;
+	const char *b;
+	if (!fuzz_repeat(line, len, &n, &b, &blen)) {
 		if (*budget > 0) {
 			(*budget)--;
 			feed(r, line, len);
 		}
 		return;
 	}
-	size_t i = 1, n = 0;
-	while (i < len && line[i] >= '0' && line[i] <= '9' && n < 100000)
-		n = n * 10 + (size_t)(line[i++] - '0');
-	if (i < len && line[i] == ' ')
-		i++;
-	const char *b = line + i;
-	size_t blen = len - i;
 	char *buf = malloc(blen * 8 + 32);   /* 2 bytes -> 16 at most */
 	if (buf == NULL)
 		return;
