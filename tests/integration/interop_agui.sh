@@ -95,17 +95,9 @@ grep -q 'connected: AG-UI: read-only, no resume' "$T/tail.err" || die "tail: AG-
 # tail --json prints an AG-UI message once, as received, however many events it maps to
 # (messages that map to none, like text chunks, are not printed: tail shows the mapped stream).
 LAST='"type":"RUN_FINISHED"'
-timeout 20 $SWARMTOP tail --json "ws://127.0.0.1:$P/completed" >"$T/tail.json" 2>/dev/null &
-tp=$!
-i=0
-until grep -q "$LAST" "$T/tail.json" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 150 ] || die "tail --json: no $LAST in $(cat "$T/tail.json")"
-	sleep 0.1
-done
-kill -TERM $tp 2>/dev/null
-wait $tp 2>/dev/null
-check "$(sort "$T/tail.json" | uniq -d | wc -l)" -eq 0 "tail --json lines printed twice"
-check "$(grep -c '"type":"TOOL_CALL_START"' "$T/tail.json")" -eq \
+tail_of --json "ws://127.0.0.1:$P/completed"
+check "$(sort "$T/tail.out" | uniq -d | wc -l)" -eq 0 "tail --json lines printed twice"
+check "$(count '"type":"TOOL_CALL_START"')" -eq \
 	"$(grep -c '"type":"TOOL_CALL_START"' "$FX/completed.jsonl")" "tail --json tool calls"
 
 LAST="agent    thread-2 failed"
