@@ -122,7 +122,7 @@ static void ui_status(Ui *ui, bool error, const char *fmt, ...)
 
 static void ui_redraw_now(App *a, void *ud);
 static bool ui_tags_fit(Ui *ui);
-static void ui_keep_save(Ui *ui);
+static void ui_keep_save(Ui *ui, bool tags);
 static void ui_keep_restore(Ui *ui);
 static void ui_budgets(Ui *ui, int64_t now_ms);
 static void ui_replay_sync(Ui *ui);
@@ -188,7 +188,7 @@ static void ui_redraw_now(App *a, void *ud)
 	ui->s.status_msg = status;
 	ui->s.status_is_error = status_err;
 	ui->last_paint_ms = app_now_ms();
-	ui_keep_save(ui);
+	ui_keep_save(ui, false);
 }
 
 /* ---- selection by identity ---- */
@@ -236,8 +236,9 @@ static void ui_keep_tags_free(Ui *ui)
 	ui->nkeep_tags = 0;
 }
 
-/* Remember the selection, the graph's agent and the tags by identity (after the UI acted). */
-static void ui_keep_save(Ui *ui)
+/* Remember the selection and the graph's agent by identity (after the UI acted), and the
+ * tags too when tags is true (only keys change them, so frames skip that walk). */
+static void ui_keep_save(Ui *ui, bool tags)
 {
 	const Model *m = ui->m;
 	ui->keep_model = m;
@@ -245,6 +246,8 @@ static void ui_keep_save(Ui *ui)
 	pick_save(&ui->keep_agent, m, ui->s.sel_agent, true);
 	pick_save(&ui->keep_task, m, ui->s.sel_task, false);
 	pick_save(&ui->keep_graph, m, ui->s.graph_agent, true);
+	if (!tags)
+		return;
 	ui_keep_tags_free(ui);
 	size_t n = ui->s.tagged_agents ? ui->s.ntagged_cap : 0, k = 0;
 	for (size_t a = 0; a < n && a < m->nagents; a++)
@@ -1476,7 +1479,7 @@ static void ui_key(Ui *ui, int key, const CrtMouse *ms)
 	ui_keep_restore(ui);
 	ui_key_act(ui, key, ms);
 	ui_keep_restore(ui);
-	ui_keep_save(ui);
+	ui_keep_save(ui, true);
 }
 
 /* ---- hooks from the loop ---- */
